@@ -1,0 +1,46 @@
+//! varscale: variance-scaling weight initialisation at memory speed.
+//!
+//! Every output element is a pure function of `(seed, stream, element index,
+//! distribution parameters)`: an ARS4x32-7 counter block (AES rounds) feeds a
+//! rejection-free transform (symmetric uniform, Box-Muller normal, or
+//! inverse-CDF truncated normal). Results are therefore bit-identical for
+//! any thread count, chunking or SIMD build, and any slice of a tensor can be
+//! generated on its own.
+//!
+//! This crate is the core: no Python here. `rust/py.rs` (feature `python`)
+//! wraps [`fill`] and [`generate`] for the `varscale` Python package, where
+//! the fan and gain arithmetic of Xavier/He/LeCun lives.
+//!
+//! ```
+//! use varscale::{generate, Distribution, Key, Options};
+//! // Xavier-uniform bound for fan_in = 256, fan_out = 128
+//! let a = (6.0f64 / (256.0 + 128.0)).sqrt();
+//! let w: Vec<f32> = generate(128 * 256, &Distribution::Uniform { low: -a, high: a },
+//!                            Key::new(42, 0), 0, &Options::default()).unwrap();
+//! assert!(w.iter().all(|x| x.abs() <= a as f32));
+//! ```
+#![deny(unsafe_code)]
+// Kernels index several per-lane arrays in lockstep (`x[i]`, `w[i]`, `p[i]`);
+// that is the shape the loop vectoriser handles best, so keep the index loops.
+#![allow(clippy::needless_range_loop)]
+
+mod buffer;
+mod distribution;
+mod error;
+mod fill;
+mod kernel;
+pub mod math;
+mod parallel;
+pub mod rng;
+pub mod sampler;
+mod simd;
+
+#[cfg(feature = "python")]
+mod py;
+
+pub use distribution::Distribution;
+pub use error::Error;
+pub use fill::{fill, fill_bits, generate, Element, Options};
+pub use parallel::{CHUNK_BYTES, MAX_THREADS, PARALLEL_MIN_BYTES};
+pub use rng::{Ars4x32, Ars4x32_7, CounterRng, Key, Philox4x32_10, Threefry4x32_20};
+pub use simd::{Backend, Isa};

@@ -1,0 +1,131 @@
+//! Uniform samples on the closed interval `[low, high]`.
+//!
+//! The unit variate is symmetric and never an endpoint: `s = (2m + 1) / 2^B - 1`
+//! for a `B`-bit integer `m` (B = 24 for f32, 52 for f64), so `s` lies in
+//! `(-1, 1)`, and `s` and `-s` are equally likely. The sample is
+//! `center + half * s`, clamped to `[low, high]` so that rounding can never
+//! step outside the bound (e.g. Xavier's `+-gain*sqrt(6/(fan_in+fan_out))`).
+//!
+//! Layout: f32 output `t` of a group uses the top 24 bits of word `t`; f64
+//! output `t` the top 52 bits of word pair `t` (see [`crate::rng::word_pairs`]).
+
+use core::mem::MaybeUninit;
+
+use super::{clamp, unit_f64, Sampler, GROUP_32, GROUP_64};
+use crate::rng::{word_pairs, Words};
+
+/// Parameters of a uniform on `[low, high]` in the output precision.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Uniform<T> {
+    center: T,
+    half: T,
+    low: T,
+    high: T,
+}
+
+pub type UniformF32 = Uniform<f32>;
+pub type UniformF64 = Uniform<f64>;
+
+impl UniformF32 {
+    /// `low <= high`, both finite (checked by `Distribution::validate`).
+    pub fn new(low: f64, high: f64) -> Self {
+        Uniform {
+            // halves first: high - low may overflow
+            center: (0.5 * low + 0.5 * high) as f32,
+            half: (0.5 * high - 0.5 * low) as f32,
+            low: low as f32,
+            high: high as f32,
+        }
+    }
+}
+
+impl UniformF64 {
+    pub fn new(low: f64, high: f64) -> Self {
+        Uniform {
+            center: 0.5 * low + 0.5 * high,
+            half: 0.5 * high - 0.5 * low,
+            low,
+            high,
+        }
+    }
+}
+
+/// `(2m + 1) * 2^-24 - 1` for the top 24 bits `m` of `w`, exactly.
+#[inline(always)]
+pub(crate) fn symmetric_unit_f32(w: u32) -> f32 {
+    // ((w >> 7) | 1) is the odd number 2m + 1 < 2^25; minus 2^24 it is an odd
+    // integer of magnitude < 2^24, exactly representable in f32.
+    let odd = ((w >> 7) | 1) as i32 - (1 << 24);
+    odd as f32 * (1.0 / 16_777_216.0)
+}
+
+/// `(2m + 1) * 2^-52 - 1` for the top 52 bits `m` of `p`, exactly.
+#[inline(always)]
+pub(crate) fn symmetric_unit_f64(p: u64) -> f64 {
+    // unit_f64 is m * 2^-52; doubling and shifting by 1 are exact.
+    (unit_f64(p >> 12) - 0.5) * 2.0 + f64::EPSILON
+}
+
+impl Sampler for UniformF32 {
+    type Out = f32;
+    const GROUP: usize = GROUP_32;
+
+    #[inline(always)]
+    fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f32>]) {
+        let out: &mut [MaybeUninit<f32>; GROUP_32] = out.try_into().expect("group size");
+        for (o, &w) in out.iter_mut().zip(words) {
+            let v = self.half.mul_add(symmetric_unit_f32(w), self.center);
+            o.write(clamp(v, self.low, self.high));
+        }
+    }
+}
+
+impl Sampler for UniformF64 {
+    type Out = f64;
+    const GROUP: usize = GROUP_64;
+
+    #[inline(always)]
+    fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f64>]) {
+        let out: &mut [MaybeUninit<f64>; GROUP_64] = out.try_into().expect("group size");
+        for (o, p) in out.iter_mut().zip(word_pairs(words)) {
+            let v = self.half.mul_add(symmetric_unit_f64(p), self.center);
+            o.write(clamp(v, self.low, self.high));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::buffer::as_uninit_mut;
+
+    #[test]
+    fn unit_variates_are_symmetric_and_open() {
+        assert_eq!(symmetric_unit_f32(0), -1.0 + 2f32.powi(-24));
+        assert_eq!(symmetric_unit_f32(u32::MAX), 1.0 - 2f32.powi(-24));
+        for w in [0u32, 1 << 8, 12345 << 8, 0x8000_0000, u32::MAX] {
+            // complementing the top 24 bits negates the variate
+            assert_eq!(symmetric_unit_f32(w), -symmetric_unit_f32(!w));
+        }
+        assert_eq!(symmetric_unit_f64(0), -1.0 + f64::EPSILON);
+        assert_eq!(symmetric_unit_f64(u64::MAX), 1.0 - f64::EPSILON);
+        assert_eq!(symmetric_unit_f64(7 << 12), -symmetric_unit_f64(!(7 << 12)));
+    }
+
+    #[test]
+    fn extreme_words_stay_inside_the_bound() {
+        let u = UniformF32::new(-0.1, 0.3);
+        let mut words = [0u32; GROUP_32];
+        words[16..32].fill(u32::MAX);
+        let mut out = [0f32; GROUP_32];
+        u.sample_group(&words, as_uninit_mut(&mut out));
+        assert!(out.iter().all(|v| (-0.1f32..=0.3).contains(v)), "{out:?}");
+        let u = UniformF64::new(-1e-300, 1e-300);
+        let mut out = [0f64; GROUP_64];
+        u.sample_group(&words, as_uninit_mut(&mut out));
+        assert!(
+            out.iter().all(|v| (-1e-300..=1e-300).contains(v)),
+            "{out:?}"
+        );
+    }
+}
