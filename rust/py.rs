@@ -1,1 +1,211 @@
-//! placeholder
+//! Python bindings (`varscale._core`): two coarse functions over the core.
+//!
+//! Fans, gains and argument checking live in the Python package; this file
+//! converts arguments, releases the GIL around every fill, moves fresh Rust
+//! buffers into NumPy without a copy, and maps [`Error`] to Python exceptions
+//! in one place.
+
+use std::num::NonZeroUsize;
+
+use numpy::ndarray::{ArrayD, IxDyn};
+use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::{
+    fill as core_fill, generate as core_generate, Distribution, Element, Error, Isa, Key, Options,
+};
+
+fn to_py(err: Error) -> PyErr {
+    match err {
+        Error::InvalidParameter(_) | Error::TooLarge { .. } => {
+            PyValueError::new_err(err.to_string())
+        }
+        Error::OutOfMemory { .. } => PyMemoryError::new_err(err.to_string()),
+        Error::ThreadPool(_) => PyRuntimeError::new_err(err.to_string()),
+    }
+}
+
+fn distribution(name: &str, params: &[f64]) -> PyResult<Distribution> {
+    let arity = |n: usize| {
+        if params.len() == n {
+            Ok(())
+        } else {
+            Err(PyValueError::new_err(format!(
+                "{name} takes {n} parameters, got {}",
+                params.len()
+            )))
+        }
+    };
+    let d = match name {
+        "uniform" => arity(2).map(|_| Distribution::Uniform { low: params[0], high: params[1] }),
+        "normal" => arity(2).map(|_| Distribution::Normal { mean: params[0], std: params[1] }),
+        "truncated_normal" => arity(4).map(|_| Distribution::TruncatedNormal {
+            mean: params[0],
+            std: params[1],
+            low: params[2],
+            high: params[3],
+        }),
+        "constant" => arity(1).map(|_| Distribution::Constant { value: params[0] }),
+        _ => Err(PyValueError::new_err(format!(
+            "unknown distribution {name:?}; expected 'uniform', 'normal', 'truncated_normal' or 'constant'"
+        ))),
+    }?;
+    Ok(d)
+}
+
+fn options(threads: Option<i64>, isa: Option<&str>) -> PyResult<Options> {
+    let threads = match threads {
+        None => None,
+        Some(t) => match usize::try_from(t).ok().and_then(NonZeroUsize::new) {
+            Some(n) => Some(n),
+            None => {
+                return Err(PyValueError::new_err(format!(
+                    "threads must be a positive integer, got {t}"
+                )))
+            }
+        },
+    };
+    let isa = match isa {
+        None => None,
+        Some(name) => Some(Isa::from_name(name).ok_or_else(|| {
+            let names: Vec<_> = Isa::ALL.iter().map(|i| i.name()).collect();
+            PyValueError::new_err(format!("unknown isa {name:?}; expected one of {names:?}"))
+        })?),
+    };
+    Ok(Options { threads, isa })
+}
+
+fn new_array<'py, T: Element + numpy::Element>(
+    py: Python<'py>,
+    shape: &[usize],
+    len: usize,
+    dist: &Distribution,
+    key: Key,
+    offset: u64,
+    opts: &Options,
+) -> PyResult<Bound<'py, PyAny>> {
+    let v: Vec<T> = py
+        .detach(|| core_generate::<T>(len, dist, key, offset, opts))
+        .map_err(to_py)?;
+    // The shape's product is `len`, so this cannot fail; it moves the Vec.
+    let array = ArrayD::from_shape_vec(IxDyn(shape), v)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(array.into_pyarray(py).into_any())
+}
+
+/// A new C-contiguous array of `shape` holding elements `offset ..` of the
+/// sample stream `(seed, stream)` of distribution `dist`. The array owns the
+/// Rust buffer (no copy).
+#[pyfunction]
+#[pyo3(signature = (shape, dtype, dist, params, seed, stream, offset=0, threads=None, isa=None))]
+#[allow(clippy::too_many_arguments)]
+fn generate<'py>(
+    py: Python<'py>,
+    shape: Vec<usize>,
+    dtype: &str,
+    dist: &str,
+    params: Vec<f64>,
+    seed: u64,
+    stream: u64,
+    offset: u64,
+    threads: Option<i64>,
+    isa: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let d = distribution(dist, &params)?;
+    let opts = options(threads, isa)?;
+    let len = shape
+        .iter()
+        .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+        .ok_or_else(|| {
+            PyValueError::new_err(format!("shape {shape:?} has too many elements to address"))
+        })?;
+    let key = Key::new(seed, stream);
+    match dtype {
+        "float32" => new_array::<f32>(py, &shape, len, &d, key, offset, &opts),
+        "float64" => new_array::<f64>(py, &shape, len, &d, key, offset, &opts),
+        _ => Err(PyTypeError::new_err(format!(
+            "unsupported dtype {dtype:?}; expected 'float32' or 'float64'"
+        ))),
+    }
+}
+
+fn fill_array<T: Element + numpy::Element>(
+    py: Python<'_>,
+    array: &Bound<'_, PyArrayDyn<T>>,
+    dist: &Distribution,
+    key: Key,
+    offset: u64,
+    opts: &Options,
+) -> PyResult<()> {
+    let mut guard = array
+        .try_readwrite()
+        .map_err(|e| PyValueError::new_err(format!("out is not writable: {e}")))?;
+    let slice = guard
+        .as_slice_mut()
+        .map_err(|_| PyValueError::new_err("out must be C-contiguous and aligned"))?;
+    py.detach(|| core_fill(slice, dist, key, offset, opts))
+        .map_err(to_py)
+}
+
+/// Fills `out` (a writable, C-contiguous float32 or float64 array) in place
+/// with elements `offset ..` of the sample stream, in flat C order.
+#[pyfunction]
+#[pyo3(signature = (out, dist, params, seed, stream, offset=0, threads=None, isa=None))]
+#[allow(clippy::too_many_arguments)]
+fn fill(
+    py: Python<'_>,
+    out: &Bound<'_, PyAny>,
+    dist: &str,
+    params: Vec<f64>,
+    seed: u64,
+    stream: u64,
+    offset: u64,
+    threads: Option<i64>,
+    isa: Option<&str>,
+) -> PyResult<()> {
+    let d = distribution(dist, &params)?;
+    let opts = options(threads, isa)?;
+    let key = Key::new(seed, stream);
+    if let Ok(a) = out.cast::<PyArrayDyn<f32>>() {
+        fill_array(py, a, &d, key, offset, &opts)
+    } else if let Ok(a) = out.cast::<PyArrayDyn<f64>>() {
+        fill_array(py, a, &d, key, offset, &opts)
+    } else {
+        let what = out.cast::<numpy::PyUntypedArray>().map_or_else(
+            |_| {
+                out.get_type()
+                    .name()
+                    .map_or_else(|_| "object".into(), |n| n.to_string())
+            },
+            |a| format!("array of dtype {}", a.dtype()),
+        );
+        Err(PyTypeError::new_err(format!(
+            "out must be a float32 or float64 numpy array, got {what}"
+        )))
+    }
+}
+
+/// Names of the instruction-set builds this CPU can run, narrowest first.
+#[pyfunction]
+fn supported_isas() -> Vec<&'static str> {
+    Isa::supported().into_iter().map(Isa::name).collect()
+}
+
+/// The build used when `isa` is not given.
+#[pyfunction]
+fn best_isa() -> &'static str {
+    Isa::best().name()
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(generate, m)?)?;
+    m.add_function(wrap_pyfunction!(fill, m)?)?;
+    m.add_function(wrap_pyfunction!(supported_isas, m)?)?;
+    m.add_function(wrap_pyfunction!(best_isa, m)?)?;
+    m.add("GENERATOR", <crate::Ars4x32_7 as crate::CounterRng>::NAME)?;
+    m.add("MAX_THREADS", crate::MAX_THREADS)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,78 @@
+"""varscale: Xavier/He/LeCun weight initialisation at memory speed.
+
+A Rust core fills large buffers in parallel with uniform, normal and
+truncated-normal samples from a counter-based generator (ARS4x32-7): every
+element is a pure function of (seed, stream, flat index, parameters), so
+results are bit-identical for any thread count, and any slice can be
+generated alone. Fresh arrays are returned without a copy.
+
+>>> import varscale
+>>> w = varscale.kaiming_uniform((4096, 4096), nonlinearity="relu", seed=0)
+>>> varscale.xavier_normal_(w, seed=0, stream=1)   # in place, like torch.nn.init
+"""
+
+from . import _core
+from ._fans import LAYOUTS, compute_fans
+from ._gain import NONLINEARITIES, calculate_gain
+from ._generator import Generator
+from ._initializers import (
+    TRUNCATED_STD_2,
+    constant,
+    constant_,
+    kaiming_normal,
+    kaiming_normal_,
+    kaiming_uniform,
+    kaiming_uniform_,
+    lecun_normal,
+    lecun_normal_,
+    lecun_uniform,
+    lecun_uniform_,
+    normal,
+    normal_,
+    truncated_normal,
+    truncated_normal_,
+    uniform,
+    uniform_,
+    variance_scaling,
+    variance_scaling_,
+    xavier_normal,
+    xavier_normal_,
+    xavier_uniform,
+    xavier_uniform_,
+)
+
+__version__: str = _core.__version__
+#: Name of the counter-based generator behind every sample.
+GENERATOR: str = _core.GENERATOR
+
+__all__ = [
+    "GENERATOR",
+    "LAYOUTS",
+    "NONLINEARITIES",
+    "TRUNCATED_STD_2",
+    "Generator",
+    "calculate_gain",
+    "compute_fans",
+    "constant",
+    "constant_",
+    "kaiming_normal",
+    "kaiming_normal_",
+    "kaiming_uniform",
+    "kaiming_uniform_",
+    "lecun_normal",
+    "lecun_normal_",
+    "lecun_uniform",
+    "lecun_uniform_",
+    "normal",
+    "normal_",
+    "truncated_normal",
+    "truncated_normal_",
+    "uniform",
+    "uniform_",
+    "variance_scaling",
+    "variance_scaling_",
+    "xavier_normal",
+    "xavier_normal_",
+    "xavier_uniform",
+    "xavier_uniform_",
+]

@@ -1,0 +1,167 @@
+"""Argument checking shared by the public functions.
+
+Every bad value is reported with a ValueError or TypeError that names it,
+before anything is allocated or written.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import os
+import secrets
+import sys
+from typing import Any, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _core
+
+MAX_U64 = 2**64 - 1
+SUPPORTED_DTYPES = ("float32", "float64")
+ShapeLike = Union[int, Sequence[int]]
+
+
+def _as_int(name: str, value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {value!r}") from None
+
+
+def as_shape(shape: ShapeLike) -> Tuple[int, ...]:
+    """A tuple of positive ints whose element count can be addressed."""
+    if isinstance(shape, (bool, np.bool_)):
+        raise TypeError(f"shape must be an int or a sequence of ints, got {shape!r}")
+    try:
+        dims = (operator.index(shape),)
+    except TypeError:
+        if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+            raise TypeError(f"shape must be an int or a sequence of ints, got {shape!r}") from None
+        dims = tuple(_as_int("shape entries", d) for d in shape)
+    for d in dims:
+        if d <= 0:
+            raise ValueError(f"shape {dims} has a dimension {d}; every dimension must be at least 1")
+    if math.prod(dims) * 8 > sys.maxsize:
+        raise ValueError(f"shape {dims} has {math.prod(dims)} elements, too many to address")
+    return dims
+
+
+def as_dtype(dtype: Any) -> str:
+    """'float32' or 'float64' (None means float32, the default)."""
+    if dtype is None:
+        return "float32"
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        raise TypeError(f"unsupported dtype {dtype!r}; expected one of {SUPPORTED_DTYPES}") from None
+    if name not in SUPPORTED_DTYPES:
+        raise TypeError(f"unsupported dtype {name}; expected one of {SUPPORTED_DTYPES}")
+    return name
+
+
+def as_seed(seed: Optional[int]) -> int:
+    """A 64-bit seed; None draws one from the operating system's entropy."""
+    if seed is None:
+        return secrets.randbits(64)
+    s = _as_int("seed", seed)
+    if not 0 <= s <= MAX_U64:
+        raise ValueError(f"seed must be in [0, 2**64), got {s}")
+    return s
+
+
+def as_stream(stream: int) -> int:
+    s = _as_int("stream", stream)
+    if not 0 <= s <= MAX_U64:
+        raise ValueError(f"stream must be in [0, 2**64), got {s}")
+    return s
+
+
+def as_threads(threads: Optional[int]) -> Optional[int]:
+    """Explicit count, else VARSCALE_NUM_THREADS, else None (all cores)."""
+    if threads is None:
+        env = os.environ.get("VARSCALE_NUM_THREADS", "").strip()
+        if not env:
+            return None
+        try:
+            threads = int(env)
+        except ValueError:
+            raise ValueError(f"VARSCALE_NUM_THREADS must be a positive integer, got {env!r}") from None
+        name = "VARSCALE_NUM_THREADS"
+    else:
+        name = "threads"
+        threads = _as_int("threads", threads)
+    if threads < 1:
+        raise ValueError(f"{name} must be at least 1, got {threads}")
+    if threads > _core.MAX_THREADS:
+        raise ValueError(f"{name}={threads} exceeds the maximum of {_core.MAX_THREADS}")
+    return threads
+
+
+def as_real(name: str, value: Any, *, allow_inf: bool = False, min_value: Optional[float] = None,
+            exclusive: bool = False) -> float:
+    """A float that is not NaN (nor infinite unless allowed), optionally bounded below."""
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, got {value!r}") from None
+    if math.isnan(v):
+        raise ValueError(f"{name} must not be NaN")
+    if math.isinf(v) and not allow_inf:
+        raise ValueError(f"{name} must be finite, got {v}")
+    if min_value is not None and (v < min_value or (exclusive and v == min_value)):
+        op = ">" if exclusive else ">="
+        raise ValueError(f"{name} must be {op} {min_value}, got {v}")
+    return v
+
+
+def as_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {tuple(choices)}")
+    return value
+
+
+def check_memory(shape: Tuple[int, ...], dtype: str) -> None:
+    """MemoryError for a request larger than the machine's physical memory,
+    which could only end with the process killed mid-fill."""
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    if total > 0 and nbytes > total:
+        raise MemoryError(
+            f"an array of shape {shape} and dtype {dtype} needs {nbytes} bytes "
+            f"({nbytes / 2**30:.1f} GiB), more than this machine's {total / 2**30:.1f} GiB of memory"
+        )
+
+
+def as_out(out: Any) -> np.ndarray:
+    """The NumPy view of a writable, C-contiguous float32/float64 array or
+    CPU torch tensor (sharing its memory)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(out, torch.Tensor):
+        if out.device.type != "cpu":
+            raise ValueError(f"out is on device {out.device}; varscale fills CPU tensors")
+        if out.dtype not in (torch.float32, torch.float64):
+            raise TypeError(f"unsupported dtype {out.dtype} of out; expected torch.float32 or torch.float64")
+        if not out.is_contiguous():
+            raise ValueError("out must be contiguous")
+        return out.detach().numpy()
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array or a CPU torch tensor, got {type(out).__name__}")
+    if out.dtype.name not in SUPPORTED_DTYPES:
+        raise TypeError(f"unsupported dtype {out.dtype} of out; expected one of {SUPPORTED_DTYPES}")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    if not out.flags.c_contiguous:
+        raise ValueError(f"out must be C-contiguous (got strides {out.strides} for shape {out.shape})")
+    if not out.flags.aligned:
+        raise ValueError("out must be aligned to its element size")
+    if not out.dtype.isnative:
+        raise TypeError(f"out must have native byte order, got dtype {out.dtype.str}")
+    return out

@@ -1,0 +1,44 @@
+"""Type stubs of the Rust extension module (rust/py.rs)."""
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+GENERATOR: str
+MAX_THREADS: int
+__version__: str
+
+def generate(
+    shape: Sequence[int],
+    dtype: str,
+    dist: str,
+    params: Sequence[float],
+    seed: int,
+    stream: int,
+    offset: int = 0,
+    threads: Optional[int] = None,
+    isa: Optional[str] = None,
+) -> np.ndarray:
+    """New C-contiguous array of ``shape`` with elements ``offset..`` of the
+    stream ``(seed, stream)`` of ``dist`` ("uniform" (low, high), "normal"
+    (mean, std), "truncated_normal" (mean, std, a, b) or "constant" (value,)).
+    ``dtype`` is "float32" or "float64". The array owns the Rust buffer."""
+
+def fill(
+    out: np.ndarray,
+    dist: str,
+    params: Sequence[float],
+    seed: int,
+    stream: int,
+    offset: int = 0,
+    threads: Optional[int] = None,
+    isa: Optional[str] = None,
+) -> None:
+    """Fill a writable C-contiguous float32/float64 array in place with
+    elements ``offset..`` of the stream, in flat C order."""
+
+def supported_isas() -> list[str]:
+    """Instruction-set builds this CPU can run, narrowest first."""
+
+def best_isa() -> str:
+    """The build used when ``isa`` is not given."""

@@ -1,0 +1,476 @@
+"""The initialisers: each builds a distribution from the fans, then the Rust
+core fills a new array (``name(shape, ...)``) or an existing one in place
+(``name_(out, ...)``, as ``torch.nn.init``).
+
+Every element is a pure function of (seed, stream, flat index, parameters),
+so results do not depend on the thread count, and equal the same flat range
+of any larger request.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, NamedTuple, Optional, Tuple, TypeVar
+
+import numpy as np
+
+from . import _core
+from ._checks import (
+    ShapeLike,
+    as_choice,
+    as_dtype,
+    as_out,
+    as_real,
+    as_seed,
+    as_shape,
+    as_stream,
+    as_threads,
+    check_memory,
+)
+from ._fans import LAYOUTS, resolve_fans
+from ._gain import calculate_gain
+
+#: Standard deviation of N(0, 1) truncated to [-2, 2], as Keras and JAX use it
+#: to correct the truncated-normal variance scaling.
+TRUNCATED_STD_2 = 0.87962566103423978
+
+_SQRT3 = math.sqrt(3.0)
+Out = TypeVar("Out")
+
+
+class _Dist(NamedTuple):
+    kind: str
+    params: Tuple[float, ...]
+
+
+# A distribution as a function of the tensor's shape (for its fans).
+_Spec = Callable[[Tuple[int, ...]], _Dist]
+
+
+def _symmetric_uniform(bound: float) -> _Dist:
+    return _Dist("uniform", (-bound, bound))
+
+
+def _centered_normal(std: float) -> _Dist:
+    return _Dist("normal", (0.0, std))
+
+
+def _create(shape: ShapeLike, spec: _Spec, dtype: Any, seed: Optional[int], stream: int,
+            threads: Optional[int]) -> np.ndarray:
+    dims = as_shape(shape)
+    dtype_name = as_dtype(dtype)
+    seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
+    dist = spec(dims)
+    check_memory(dims, dtype_name)
+    return _core.generate(dims, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v)
+
+
+def _fill(out: Out, spec: _Spec, seed: Optional[int], stream: int, threads: Optional[int]) -> Out:
+    array = as_out(out)
+    seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
+    if array.size == 0:
+        return out  # nothing to fill (torch.nn.init does the same)
+    dist = spec(array.shape)
+    _core.fill(array, dist.kind, dist.params, seed_v, stream_v, 0, threads_v)
+    return out
+
+
+def _fan_overrides(fan_in: Optional[int], fan_out: Optional[int], layout: str) -> None:
+    """Checks the layout and the overrides eagerly (before any early return)."""
+    resolve_fans((1, 1), layout, fan_in, fan_out, need=())
+
+
+# ---------------------------------------------------------------- specs
+
+
+def _xavier(gain: float, layout: str, fan_in: Optional[int], fan_out: Optional[int], uniform: bool) -> _Spec:
+    gain = as_real("gain", gain, min_value=0.0)
+    _fan_overrides(fan_in, fan_out, layout)
+
+    def spec(shape: Tuple[int, ...]) -> _Dist:
+        fi, fo = resolve_fans(shape, layout, fan_in, fan_out)
+        std = gain * math.sqrt(2.0 / (fi + fo))
+        return _symmetric_uniform(_SQRT3 * std) if uniform else _centered_normal(std)
+
+    return spec
+
+
+def _kaiming(a: float, mode: str, nonlinearity: str, layout: str, fan_in: Optional[int],
+             fan_out: Optional[int], uniform: bool) -> _Spec:
+    a = as_real("a", a)
+    mode = as_choice("mode", mode, ("fan_in", "fan_out"))
+    gain = calculate_gain(nonlinearity, a)
+    _fan_overrides(fan_in, fan_out, layout)
+
+    def spec(shape: Tuple[int, ...]) -> _Dist:
+        fi, fo = resolve_fans(shape, layout, fan_in, fan_out, need=(mode,))
+        std = gain / math.sqrt(fi if mode == "fan_in" else fo)
+        return _symmetric_uniform(_SQRT3 * std) if uniform else _centered_normal(std)
+
+    return spec
+
+
+def _lecun(gain: float, layout: str, fan_in: Optional[int], fan_out: Optional[int], uniform: bool) -> _Spec:
+    gain = as_real("gain", gain, min_value=0.0)
+    _fan_overrides(fan_in, fan_out, layout)
+
+    def spec(shape: Tuple[int, ...]) -> _Dist:
+        fi, _ = resolve_fans(shape, layout, fan_in, fan_out, need=("fan_in",))
+        std = gain / math.sqrt(fi)
+        return _symmetric_uniform(_SQRT3 * std) if uniform else _centered_normal(std)
+
+    return spec
+
+
+VS_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
+VS_DISTRIBUTIONS = ("truncated_normal", "normal", "untruncated_normal", "uniform")
+
+
+def _variance_scaling(scale: float, mode: str, distribution: str, layout: str, fan_in: Optional[int],
+                      fan_out: Optional[int]) -> _Spec:
+    scale = as_real("scale", scale, min_value=0.0, exclusive=True)
+    mode = as_choice("mode", mode, VS_MODES)
+    distribution = as_choice("distribution", distribution, VS_DISTRIBUTIONS)
+    _fan_overrides(fan_in, fan_out, layout)
+    need = ("fan_in",) if mode == "fan_in" else ("fan_out",) if mode == "fan_out" else ("fan_in", "fan_out")
+
+    def spec(shape: Tuple[int, ...]) -> _Dist:
+        fi, fo = resolve_fans(shape, layout, fan_in, fan_out, need=need)
+        denominator = {"fan_in": fi, "fan_out": fo, "fan_avg": (fi + fo) / 2.0,
+                       "fan_geo_avg": math.sqrt(fi * fo)}[mode]
+        variance = scale / denominator
+        if distribution == "truncated_normal":
+            std = math.sqrt(variance) / TRUNCATED_STD_2
+            return _Dist("truncated_normal", (0.0, std, -2.0 * std, 2.0 * std))
+        if distribution == "uniform":
+            return _symmetric_uniform(math.sqrt(3.0 * variance))
+        return _centered_normal(math.sqrt(variance))
+
+    return spec
+
+
+def _uniform(low: float, high: float) -> _Spec:
+    low, high = as_real("low", low), as_real("high", high)
+    if low > high:
+        raise ValueError(f"low={low} must not exceed high={high}")
+    return lambda shape: _Dist("uniform", (low, high))
+
+
+def _normal(mean: float, std: float) -> _Spec:
+    mean, std = as_real("mean", mean), as_real("std", std, min_value=0.0)
+    return lambda shape: _Dist("normal", (mean, std))
+
+
+def _truncated_normal(mean: float, std: float, a: float, b: float) -> _Spec:
+    mean, std = as_real("mean", mean), as_real("std", std, min_value=0.0, exclusive=True)
+    a, b = as_real("a", a, allow_inf=True), as_real("b", b, allow_inf=True)
+    if not a < b:
+        raise ValueError(f"a={a} must be less than b={b}")
+    return lambda shape: _Dist("truncated_normal", (mean, std, a, b))
+
+
+def _constant(value: float) -> _Spec:
+    value = as_real("value", value)
+    return lambda shape: _Dist("constant", (value,))
+
+
+# ---------------------------------------------------------------- public API
+
+_COMMON_DOC = """
+    dtype : {"float32", "float64"} or numpy dtype, default "float32"
+        Element type of the new array.
+    seed : int in [0, 2**64), optional
+        Seed of the counter-based generator; None draws one from the OS.
+    stream : int in [0, 2**64), default 0
+        Independent sequence under the same seed (one per tensor of a model;
+        see :class:`varscale.Generator`).
+    threads : int, optional
+        Worker threads; default all cores, or ``VARSCALE_NUM_THREADS``.
+        The values do not depend on it."""
+
+
+def xavier_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
+                   stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None,
+                   fan_out: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+    """Xavier/Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    Keeps the variance of activations (forward) and of gradients (backward)
+    by setting ``Var(W) = 2 / (fan_in + fan_out)``, the compromise between
+    ``1/fan_in`` and ``1/fan_out`` (Glorot & Bengio, AISTATS 2010); a uniform
+    on ``[-a, a]`` has variance ``a^2 / 3``. Same as
+    ``torch.nn.init.xavier_uniform_``.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Shape of the weight tensor (every dimension >= 1).
+    gain : float, default 1.0
+        Scale factor, e.g. :func:`calculate_gain` of the nonlinearity.
+    layout : {"torch", "keras", "jax"}, default "torch"
+        Where the fans are in ``shape``; see :func:`compute_fans`.
+    fan_in, fan_out : int, optional
+        Override the fans computed from ``shape``.""" + _COMMON_DOC + """
+
+    Returns
+    -------
+    numpy.ndarray
+        A new C-contiguous array that owns its (Rust-allocated) buffer.
+    """
+    return _create(shape, _xavier(gain, layout, fan_in, fan_out, True), dtype, seed, stream, threads)
+
+
+def xavier_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
+                  stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None,
+                  fan_out: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+    """Xavier/Glorot normal: ``N(0, std^2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    Same variance as :func:`xavier_uniform`; as ``torch.nn.init.xavier_normal_``.
+    Parameters as :func:`xavier_uniform`.
+    """
+    return _create(shape, _xavier(gain, layout, fan_in, fan_out, False), dtype, seed, stream, threads)
+
+
+def kaiming_uniform(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                    dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch",
+                    fan_in: Optional[int] = None, fan_out: Optional[int] = None,
+                    threads: Optional[int] = None) -> np.ndarray:
+    """He/Kaiming uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``.
+
+    ``gain = calculate_gain(nonlinearity, a)``; for ReLU ``sqrt(2)``, which
+    compensates the half of the activations ReLU zeroes (He et al., ICCV
+    2015): ``Var(W) = 2 / fan``. ``fan`` is ``fan_in`` (preserve the forward
+    variance) or ``fan_out`` (the backward one). As
+    ``torch.nn.init.kaiming_uniform_``.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Shape of the weight tensor.
+    a : float, default 0
+        Negative slope of the leaky ReLU that follows (only used with
+        ``nonlinearity="leaky_relu"``).
+    mode : {"fan_in", "fan_out"}, default "fan_in"
+    nonlinearity : str, default "leaky_relu"
+        See :func:`calculate_gain`.
+    layout, fan_in, fan_out
+        As :func:`xavier_uniform`.""" + _COMMON_DOC + """
+    """
+    return _create(shape, _kaiming(a, mode, nonlinearity, layout, fan_in, fan_out, True), dtype, seed, stream,
+                   threads)
+
+
+def kaiming_normal(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                   dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch",
+                   fan_in: Optional[int] = None, fan_out: Optional[int] = None,
+                   threads: Optional[int] = None) -> np.ndarray:
+    """He/Kaiming normal: ``N(0, std^2)`` with ``std = gain / sqrt(fan)``.
+
+    As ``torch.nn.init.kaiming_normal_``; parameters as :func:`kaiming_uniform`.
+    """
+    return _create(shape, _kaiming(a, mode, nonlinearity, layout, fan_in, fan_out, False), dtype, seed, stream,
+                   threads)
+
+
+def lecun_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
+                  stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None,
+                  fan_out: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+    """LeCun uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan_in)``, so ``Var(W) = gain^2 / fan_in``.
+
+    Preserves the forward variance for linear units and is the initialiser
+    of self-normalising (SELU) networks (LeCun et al. 1998; Klambauer et al.
+    2017). Equals ``jax.nn.initializers.lecun_uniform`` for ``gain=1``.
+    Parameters as :func:`xavier_uniform`.
+    """
+    return _create(shape, _lecun(gain, layout, fan_in, fan_out, True), dtype, seed, stream, threads)
+
+
+def lecun_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
+                 stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None,
+                 fan_out: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+    """LeCun normal: ``N(0, std^2)`` with ``std = gain / sqrt(fan_in)``.
+
+    The untruncated normal of the LeCun/SELU derivation. Note that Keras and
+    JAX call a *truncated* normal ``lecun_normal``; for that use
+    ``variance_scaling(shape, 1.0, "fan_in", "truncated_normal")``.
+    Parameters as :func:`xavier_uniform`.
+    """
+    return _create(shape, _lecun(gain, layout, fan_in, fan_out, False), dtype, seed, stream, threads)
+
+
+def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
+                     distribution: str = "truncated_normal", *, dtype: Any = "float32", seed: Optional[int] = None,
+                     stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None,
+                     fan_out: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+    """Variance scaling, as ``jax.nn.initializers.variance_scaling`` and Keras ``VarianceScaling``.
+
+    ``variance = scale / n`` with ``n`` = ``fan_in``, ``fan_out``,
+    ``(fan_in + fan_out) / 2`` (``"fan_avg"``) or ``sqrt(fan_in * fan_out)``
+    (``"fan_geo_avg"``). Then:
+
+    * ``"truncated_normal"``: ``N(0, s^2)`` truncated to ``[-2s, 2s]`` with
+      ``s = sqrt(variance) / 0.87962566103423978``, the standard deviation of a
+      standard normal truncated to [-2, 2]: the result has variance ``variance``;
+    * ``"normal"`` (alias ``"untruncated_normal"``): ``N(0, variance)``;
+    * ``"uniform"``: ``U(-b, b)`` with ``b = sqrt(3 * variance)``.
+
+    Xavier is ``scale=1, "fan_avg"``, He ``scale=2, "fan_in"``, LeCun
+    ``scale=1, "fan_in"``. Note the default layout is ``"torch"``; JAX and
+    Keras kernels use ``layout="keras"``.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    scale : float > 0, default 1.0
+    mode : {"fan_in", "fan_out", "fan_avg", "fan_geo_avg"}, default "fan_in"
+    distribution : {"truncated_normal", "normal", "untruncated_normal", "uniform"}
+    layout, fan_in, fan_out
+        As :func:`xavier_uniform`.""" + _COMMON_DOC + """
+    """
+    return _create(shape, _variance_scaling(scale, mode, distribution, layout, fan_in, fan_out), dtype, seed,
+                   stream, threads)
+
+
+def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: Any = "float32",
+            seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None) -> np.ndarray:
+    """Uniform on the closed interval ``[low, high]`` (``low <= high``, finite).
+
+    Values never leave ``[low, high]``; endpoints themselves are not drawn
+    except by rounding. As ``torch.nn.init.uniform_(t, a=low, b=high)``.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    low, high : float, default 0.0 and 1.0""" + _COMMON_DOC + """
+    """
+    return _create(shape, _uniform(low, high), dtype, seed, stream, threads)
+
+
+def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: Any = "float32",
+           seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None) -> np.ndarray:
+    """Normal ``N(mean, std^2)`` by the Box-Muller transform (``std >= 0``).
+
+    Tails reach 6.7 std in float32 and 8.6 std in float64 (32 and 52 random
+    bits for the radius). As ``torch.nn.init.normal_``.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    mean : float, default 0.0
+    std : float >= 0, default 1.0""" + _COMMON_DOC + """
+    """
+    return _create(shape, _normal(mean, std), dtype, seed, stream, threads)
+
+
+def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
+                     dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0,
+                     threads: Optional[int] = None) -> np.ndarray:
+    """``N(mean, std^2)`` conditioned on ``[a, b]``, by inversion (no rejection).
+
+    ``a`` and ``b`` are **absolute** bounds, as in
+    ``torch.nn.init.trunc_normal_`` (not in units of ``std``): the defaults
+    truncate at +-2 when ``std=1``. They may be infinite. Values never leave
+    ``[a, b]``. Note the variance is below ``std^2``; see
+    :func:`variance_scaling` for the corrected initialiser.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    mean : float, default 0.0
+    std : float > 0, default 1.0
+    a, b : float, default -2.0 and 2.0
+        ``a < b``; an interval lying entirely more than 8 std from ``mean``
+        is refused (inversion would be inaccurate there).""" + _COMMON_DOC + """
+    """
+    return _create(shape, _truncated_normal(mean, std, a, b), dtype, seed, stream, threads)
+
+
+def constant(shape: ShapeLike, value: float, *, dtype: Any = "float32", seed: Optional[int] = None,
+             stream: int = 0, threads: Optional[int] = None) -> np.ndarray:
+    """Every element equal to ``value`` (``seed``/``stream`` are accepted, for a
+    uniform signature, and unused). As ``torch.nn.init.constant_``."""
+    return _create(shape, _constant(value), dtype, seed, stream, threads)
+
+
+# ------------------------------------------------------------ in-place twins
+
+_INPLACE_DOC = """In-place twin of :func:`{name}`: fills ``out`` and returns it.
+
+    ``out`` is a writable, C-contiguous, aligned float32/float64 numpy array
+    (a memmap too) or a CPU torch tensor of those dtypes; it is written
+    directly, without a copy. Fans come from ``out.shape``. A zero-size
+    ``out`` is returned unchanged. Other parameters as :func:`{name}`.
+    """
+
+
+def xavier_uniform_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
+                    layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None,
+                    threads: Optional[int] = None) -> Out:
+    return _fill(out, _xavier(gain, layout, fan_in, fan_out, True), seed, stream, threads)
+
+
+def xavier_normal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
+                   layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None,
+                   threads: Optional[int] = None) -> Out:
+    return _fill(out, _xavier(gain, layout, fan_in, fan_out, False), seed, stream, threads)
+
+
+def kaiming_uniform_(out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                     seed: Optional[int] = None, stream: int = 0, layout: str = "torch",
+                     fan_in: Optional[int] = None, fan_out: Optional[int] = None,
+                     threads: Optional[int] = None) -> Out:
+    return _fill(out, _kaiming(a, mode, nonlinearity, layout, fan_in, fan_out, True), seed, stream, threads)
+
+
+def kaiming_normal_(out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                    seed: Optional[int] = None, stream: int = 0, layout: str = "torch",
+                    fan_in: Optional[int] = None, fan_out: Optional[int] = None,
+                    threads: Optional[int] = None) -> Out:
+    return _fill(out, _kaiming(a, mode, nonlinearity, layout, fan_in, fan_out, False), seed, stream, threads)
+
+
+def lecun_uniform_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
+                   layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None,
+                   threads: Optional[int] = None) -> Out:
+    return _fill(out, _lecun(gain, layout, fan_in, fan_out, True), seed, stream, threads)
+
+
+def lecun_normal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
+                  layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None,
+                  threads: Optional[int] = None) -> Out:
+    return _fill(out, _lecun(gain, layout, fan_in, fan_out, False), seed, stream, threads)
+
+
+def variance_scaling_(out: Out, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+                      *, seed: Optional[int] = None, stream: int = 0, layout: str = "torch",
+                      fan_in: Optional[int] = None, fan_out: Optional[int] = None,
+                      threads: Optional[int] = None) -> Out:
+    return _fill(out, _variance_scaling(scale, mode, distribution, layout, fan_in, fan_out), seed, stream, threads)
+
+
+def uniform_(out: Out, low: float = 0.0, high: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
+             threads: Optional[int] = None) -> Out:
+    return _fill(out, _uniform(low, high), seed, stream, threads)
+
+
+def normal_(out: Out, mean: float = 0.0, std: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
+            threads: Optional[int] = None) -> Out:
+    return _fill(out, _normal(mean, std), seed, stream, threads)
+
+
+def truncated_normal_(out: Out, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
+                      seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None) -> Out:
+    return _fill(out, _truncated_normal(mean, std, a, b), seed, stream, threads)
+
+
+def constant_(out: Out, value: float, *, seed: Optional[int] = None, stream: int = 0,
+              threads: Optional[int] = None) -> Out:
+    return _fill(out, _constant(value), seed, stream, threads)
+
+
+FRESH = (xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, lecun_uniform, lecun_normal,
+         variance_scaling, uniform, normal, truncated_normal, constant)
+IN_PLACE = (xavier_uniform_, xavier_normal_, kaiming_uniform_, kaiming_normal_, lecun_uniform_, lecun_normal_,
+            variance_scaling_, uniform_, normal_, truncated_normal_, constant_)
+
+for _fresh, _twin in zip(FRESH, IN_PLACE):
+    _twin.__doc__ = _INPLACE_DOC.format(name=_fresh.__name__)
