@@ -225,6 +225,50 @@ pub fn erfinv_ratio_2sigma_f32(v: f32) -> f32 {
 pub const ERFINV_2SIGMA_V_MIN: f64 =
     1.0 - (1.0005 * 0.954_499_736_103_641_6) * (1.0005 * 0.954_499_736_103_641_6);
 
+/// Double-precision twin of [`erfinv_ratio_2sigma_f32`] on the same range: a
+/// (10, 10) rational in `v`, fitted by varscale in 60-digit arithmetic
+/// (weighted least squares on Chebyshev nodes, relative error 9e-18 in exact
+/// arithmetic) and expanded in powers of `v`, where all coefficients are
+/// positive so f64 evaluation does not cancel (6.7e-16 measured, bounded by
+/// 2e-15 in the test below). No logarithm and no 23-term polynomial: about 2x cheaper than
+/// [`erfinv_ratio_f64`].
+#[inline(always)]
+pub fn erfinv_ratio_2sigma_f64(v: f64) -> f64 {
+    let p = poly_f64(
+        v,
+        &[
+            2.5275943498220981157,
+            773.92291757533909877,
+            50340.257189121516523,
+            1138664.9686187984094,
+            10790334.341709240455,
+            46319001.434465829816,
+            91618708.399793840177,
+            80572588.085147897737,
+            28315187.974417107642,
+            3086864.3380281304276,
+            46920.66379108729074,
+        ],
+    );
+    let q = poly_f64(
+        v,
+        &[
+            1.0,
+            371.02269164327304787,
+            27871.180230713117251,
+            720920.81765700567404,
+            7841079.323823333576,
+            39144332.938987508167,
+            92208631.01653146503,
+            100485601.91467222468,
+            46946578.331476166165,
+            7887653.7055720000473,
+            303905.98351745965573,
+        ],
+    );
+    p / q
+}
+
 /// Double-precision `erfinv(x) / x` as a function of `w = -ln((1-x)(1+x))`
 /// (Giles 2011, three branches, relative error about 1e-15 up to `w = 37`,
 /// i.e. for every double `|x| < 1`).
@@ -441,14 +485,19 @@ mod tests {
         assert!(w64 <= 1.0, "f64 sincos worst {w64} ulp");
     }
 
-    /// Reference erfinv for x in (0, 1): Newton on erfc(t) = 1 - x with
-    /// libm's erfc, which keeps full relative accuracy deep in the tail.
+    /// Reference erfinv for x in (0, 1): Newton with libm's erf for x < 1/2
+    /// (where erf is accurate relative to x) and on erfc(t) = 1 - x above
+    /// (where 1 - x is exact and erfc keeps full relative accuracy in the tail).
     fn erfinv_reference(x: f64, start: f64) -> f64 {
-        let tail = 1.0 - x; // exact for the test points used
         let mut t = start;
         for _ in 0..6 {
-            let slope = -2.0 / core::f64::consts::PI.sqrt() * (-t * t).exp();
-            t -= (libm::erfc(t) - tail) / slope;
+            let slope = 2.0 / core::f64::consts::PI.sqrt() * (-t * t).exp();
+            let residual = if x < 0.5 {
+                libm::erf(t) - x
+            } else {
+                (1.0 - x) - libm::erfc(t)
+            };
+            t -= residual / slope;
         }
         t
     }
@@ -491,6 +540,27 @@ mod tests {
         let at0 = f64::from(erfinv_ratio_2sigma_f32(1.0));
         assert!(
             (at0 - core::f64::consts::PI.sqrt() / 2.0).abs() < 1e-7,
+            "{at0}"
+        );
+    }
+
+    #[test]
+    fn erfinv_2sigma_rational_f64_matches_newton_reference() {
+        let z_max = (1.0 - ERFINV_2SIGMA_V_MIN).sqrt();
+        let mut worst = 0.0f64;
+        for i in 1..=100_000 {
+            let z = z_max * f64::from(i) / 100_000.0;
+            let t = z * erfinv_ratio_2sigma_f64((1.0 - z) * (1.0 + z));
+            let r = erfinv_reference(z, t);
+            worst = worst.max((t - r).abs() / r);
+        }
+        assert!(
+            worst < 2e-15,
+            "f64 2-sigma rational worst relative error {worst}"
+        );
+        let at0 = erfinv_ratio_2sigma_f64(1.0);
+        assert!(
+            (at0 - core::f64::consts::PI.sqrt() / 2.0).abs() < 1e-15,
             "{at0}"
         );
     }

@@ -5,8 +5,8 @@
 //!
 //! * bounded mode (`-2 <= alpha < beta <= 2`, the usual initialiser case):
 //!   `z = erf(alpha/sqrt2) + u (erf(beta/sqrt2) - erf(alpha/sqrt2))` and
-//!   `x = mean + std sqrt2 erfinv(z)`, with the log-free rational
-//!   [`crate::math::erfinv_ratio_2sigma_f32`] for f32 output;
+//!   `x = mean + std sqrt2 erfinv(z)`, with the log-free rationals
+//!   [`crate::math::erfinv_ratio_2sigma_f32`] / [`crate::math::erfinv_ratio_2sigma_f64`];
 //! * central mode (`alpha < 0 < beta`, wider): the same with Giles'
 //!   `erfinv`, which covers every `|z| < 1`;
 //! * tail mode (the interval on one side of the mean): with
@@ -28,8 +28,8 @@ use core::mem::MaybeUninit;
 use super::{clamp, unit_f64, Sampler, GROUP_32, GROUP_64};
 use crate::error::Error;
 use crate::math::{
-    erfinv_central_f32, erfinv_central_f64, erfinv_ratio_2sigma_f32, erfinv_ratio_f64,
-    erfinv_tail_f32, erfinv_tail_f64, ln_f32, ln_f64, ERFINV_F32_CENTRAL_END,
+    erfinv_central_f32, erfinv_central_f64, erfinv_ratio_2sigma_f32, erfinv_ratio_2sigma_f64,
+    erfinv_ratio_f64, erfinv_tail_f32, erfinv_tail_f64, ln_f32, ln_f64, ERFINV_F32_CENTRAL_END,
     ERFINV_F64_CENTRAL_END,
 };
 use crate::rng::{word_pairs, Words};
@@ -248,9 +248,22 @@ impl Sampler for TruncatedNormalF64 {
     fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f64>]) {
         let out: &mut [MaybeUninit<f64>; GROUP_64] = out.try_into().expect("group size");
         let plan = &self.plan;
+        let pairs = word_pairs(words);
+        if plan.mode == Mode::Bounded {
+            for (o, &p) in out.iter_mut().zip(&pairs) {
+                let z = plan
+                    .span
+                    .mul_add(unit_f64(p >> 12) + f64::EPSILON * 0.5, plan.base);
+                let x = plan.scale.mul_add(
+                    z * erfinv_ratio_2sigma_f64((1.0 - z) * (1.0 + z)),
+                    plan.mean,
+                );
+                o.write(clamp(x, plan.low, plan.high));
+            }
+            return;
+        }
         let mut x = [0f64; GROUP_64];
         let mut w = [0f64; GROUP_64];
-        let pairs = word_pairs(words);
         for i in 0..GROUP_64 {
             let u = unit_f64(pairs[i] >> 12) + f64::EPSILON * 0.5;
             let t = plan.span.mul_add(u, plan.base);

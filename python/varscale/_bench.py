@@ -1,0 +1,279 @@
+"""Side-by-side benchmark: varscale against NumPy (and torch/JAX when
+installed) and against the machine's own fill limit, all in one process.
+
+The fill limit is varscale's parallel ``constant`` fill of the same buffer
+size: "fresh" allocates new memory each time (page faults and the kernel's
+zeroing included, as for any new array), "warm" rewrites memory already
+mapped. Ratios to it say how close a random fill comes to the memory system.
+
+Every case is timed ``--repeat`` times; the table shows medians. Run with
+``python -m varscale bench`` (or ``python benches/compare.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any, Callable, Dict, List, Optional
+
+import numpy as np
+
+import varscale
+from varscale import _core
+
+# GPT-2 small (124M): token/position embeddings and 12 blocks of
+# attention (qkv, proj) and MLP (fc, proj) weights plus layer-norm and bias vectors.
+GPT2_SMALL = [(50257, 768), (1024, 768)] + 12 * [
+    (2304, 768), (2304,), (768, 768), (768,), (3072, 768), (3072,), (768, 3072), (768,), (768,), (768,),
+]
+
+
+def _time(fn: Callable[[], Any], repeat: int) -> List[float]:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+        del result  # fresh cases: free before the next allocation
+    return times
+
+
+class Table:
+    def __init__(self, nbytes: int, elems: int) -> None:
+        self.rows: List[Dict[str, Any]] = []
+        self.nbytes, self.elems = nbytes, elems
+
+    def add(self, group: str, name: str, times: List[float], elems: Optional[int] = None,
+            nbytes: Optional[int] = None) -> Dict[str, Any]:
+        med = statistics.median(times)
+        e, b = elems or self.elems, nbytes or self.nbytes
+        row = {"group": group, "name": name, "median_s": med, "min_s": min(times), "runs": len(times),
+               "gsamples_per_s": e / med / 1e9, "gb_per_s": b / med / 1e9}
+        self.rows.append(row)
+        print(f"  {group:<12} {name:<46} {med * 1e3:10.2f} ms {row['gsamples_per_s']:8.3f} G/s "
+              f"{row['gb_per_s']:7.2f} GB/s", flush=True)
+        return row
+
+    def find(self, group: str, name: str) -> Dict[str, Any]:
+        return next(r for r in self.rows if r["group"] == group and r["name"] == name)
+
+
+def _large(table: Table, dtype: str, n: int, repeat: int, threads: Optional[int]) -> None:
+    bound, std = 0.05, 0.02
+    kw: Dict[str, Any] = {"dtype": dtype, "seed": 1, "threads": threads}
+    buf = np.empty(n, dtype)
+    varscale.constant_(buf, 0.0, threads=threads)  # map the pages once
+    g = f"{dtype}"
+    table.add(g, "limit: varscale.constant fresh", _time(lambda: varscale.constant(n, 0.5, **kw), repeat))
+    table.add(g, "limit: varscale.constant_ warm (in place)",
+              _time(lambda: varscale.constant_(buf, 0.5, threads=threads), repeat))
+    cases = [
+        ("uniform", lambda: varscale.uniform(n, -bound, bound, **kw),
+         lambda: varscale.uniform_(buf, -bound, bound, seed=1, threads=threads)),
+        ("normal", lambda: varscale.normal(n, 0.0, std, **kw),
+         lambda: varscale.normal_(buf, 0.0, std, seed=1, threads=threads)),
+        ("truncated_normal", lambda: varscale.truncated_normal(n, 0.0, std, -2 * std, 2 * std, **kw),
+         lambda: varscale.truncated_normal_(buf, 0.0, std, -2 * std, 2 * std, seed=1, threads=threads)),
+    ]
+    for name, fresh, inplace in cases:
+        table.add(g, f"varscale.{name} fresh", _time(fresh, repeat))
+        table.add(g, f"varscale.{name}_ in place", _time(inplace, repeat))
+
+    rng = np.random.default_rng(1)
+    np_repeat = max(1, min(repeat, 3))  # numpy is slow; medians of 3
+    table.add(g, "numpy random(dtype) fresh", _time(lambda: rng.random(n, dtype=dtype), np_repeat))
+    table.add(g, "numpy random(out=) in place", _time(lambda: rng.random(dtype=dtype, out=buf), np_repeat))
+    table.add(g, "numpy standard_normal(dtype) fresh", _time(lambda: rng.standard_normal(n, dtype=dtype), np_repeat))
+    if dtype == "float32":
+        table.add(g, "numpy uniform(-b, b).astype(float32)",
+                  _time(lambda: rng.uniform(-bound, bound, n).astype(np.float32), np_repeat))
+    _torch_cases(table, g, dtype, n, np_repeat, bound, std)
+    _jax_cases(table, g, dtype, n, np_repeat, bound, std)
+    del buf
+
+
+def _torch_cases(table: Table, g: str, dtype: str, n: int, repeat: int, bound: float, std: float) -> None:
+    try:
+        import torch
+    except ImportError:
+        print(f"  {g:<12} torch not installed: skipped")
+        return
+    t = torch.empty(n, dtype=getattr(torch, dtype))
+    table.add(g, "torch.nn.init.uniform_", _time(lambda: torch.nn.init.uniform_(t, -bound, bound), repeat))
+    table.add(g, "torch.nn.init.normal_", _time(lambda: torch.nn.init.normal_(t, 0.0, std), repeat))
+    table.add(g, "torch.nn.init.trunc_normal_",
+              _time(lambda: torch.nn.init.trunc_normal_(t, 0.0, std, -2 * std, 2 * std), 1))
+
+
+def _jax_cases(table: Table, g: str, dtype: str, n: int, repeat: int, bound: float, std: float) -> None:
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        print(f"  {g:<12} jax not installed: skipped")
+        return
+    key = jax.random.PRNGKey(1)
+    jd = getattr(jnp, dtype)
+    fns = {
+        "jax.random.uniform": jax.jit(lambda k: jax.random.uniform(k, (n,), jd, -bound, bound)),
+        "jax.random.normal": jax.jit(lambda k: jax.random.normal(k, (n,), jd) * std),
+        "jax.random.truncated_normal": jax.jit(lambda k: jax.random.truncated_normal(k, -2.0, 2.0, (n,), jd) * std),
+    }
+    for name, f in fns.items():
+        f(key).block_until_ready()  # compile
+        table.add(g, name, _time(lambda f=f: f(key).block_until_ready(), repeat))
+
+
+def _small(table: Table, repeat: int) -> None:
+    shapes = GPT2_SMALL
+    elems = sum(math.prod(s) for s in shapes)
+    nbytes = 4 * elems
+    g = "gpt2-small"
+    print(f"\n{len(shapes)} tensors of GPT-2 small ({elems / 1e6:.1f} M parameters, float32), one call each:")
+
+    def vs_all() -> list:
+        gen = varscale.Generator(0)
+        return [gen.normal(s, 0.0, 0.02) for s in shapes]
+
+    def np_all() -> list:
+        rng = np.random.default_rng(0)
+        return [rng.standard_normal(s, dtype=np.float32) * np.float32(0.02) for s in shapes]
+
+    small = [s for s in shapes if math.prod(s) < 1_000_000]
+    small_elems = sum(math.prod(s) for s in small)
+
+    def vs_small() -> list:
+        gen = varscale.Generator(0)
+        return [gen.normal(s, 0.0, 0.02) for s in small]
+
+    def np_small() -> list:
+        rng = np.random.default_rng(0)
+        return [rng.standard_normal(s, dtype=np.float32) * np.float32(0.02) for s in small]
+
+    table.add(g, "varscale Generator.normal, all tensors", _time(vs_all, repeat), elems, nbytes)
+    table.add(g, "numpy standard_normal*0.02, all tensors", _time(np_all, repeat), elems, nbytes)
+    table.add(g, f"varscale, {len(small)} tensors < 1M elements", _time(vs_small, repeat), small_elems,
+              4 * small_elems)
+    table.add(g, f"numpy, {len(small)} tensors < 1M elements", _time(np_small, repeat), small_elems,
+              4 * small_elems)
+    tiny = [(768,)] * 200
+    table.add(g, "varscale.normal((768,)) x 200 (per-call cost)",
+              _time(lambda: [varscale.normal(s, 0.0, 0.02, seed=0) for s in tiny], repeat), 768 * 200, 4 * 768 * 200)
+    table.add(g, "numpy standard_normal((768,)) x 200",
+              _time(lambda: [np.random.default_rng(0).standard_normal(s, dtype=np.float32) for s in tiny], repeat),
+              768 * 200, 4 * 768 * 200)
+
+
+# VmHWM (peak RSS of this address space), not ru_maxrss: the latter is
+# inherited from the parent across fork/exec and would hide the growth.
+_RSS_CHILD = """
+import sys, numpy as np, varscale
+def hwm():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:"))
+n = int(sys.argv[1])
+varscale.{fn}(1024, seed=1)           # load everything first
+before = hwm()
+a = varscale.{fn}(n, seed=1)
+print(hwm() - before, a.nbytes)
+"""
+
+
+def _peak_rss(n: int) -> Dict[str, Dict[str, int]]:
+    """Peak RSS added by one fresh fill, measured in a clean child process."""
+    out = {}
+    for fn in ["uniform", "normal", "truncated_normal"]:
+        res = subprocess.run([sys.executable, "-c", _RSS_CHILD.replace("{fn}", fn), str(n)],
+                             capture_output=True, text=True, check=True)
+        grown, nbytes = map(int, res.stdout.split())
+        out[fn] = {"peak_rss_growth_bytes": grown, "output_bytes": nbytes, "overhead_bytes": grown - nbytes}
+        print(f"  {fn:<18} peak RSS growth {grown / 2**20:9.1f} MiB for a {nbytes / 2**20:.0f} MiB array: "
+              f"overhead {(grown - nbytes) / 2**20:+.1f} MiB")
+    return out
+
+
+def _ratios(table: Table, dtype: str) -> Dict[str, float]:
+    g = dtype
+
+    def rate(name: str) -> float:
+        return table.find(g, name)["gsamples_per_s"]
+
+    r = {
+        "uniform_fresh / constant_fresh": rate("varscale.uniform fresh") / rate("limit: varscale.constant fresh"),
+        "uniform_inplace / constant_warm":
+            rate("varscale.uniform_ in place") / rate("limit: varscale.constant_ warm (in place)"),
+        "uniform_fresh / numpy_random_fresh": rate("varscale.uniform fresh") / rate("numpy random(dtype) fresh"),
+        "normal_fresh / numpy_standard_normal_fresh":
+            rate("varscale.normal fresh") / rate("numpy standard_normal(dtype) fresh"),
+        "truncated_fresh / normal_fresh": rate("varscale.truncated_normal fresh") / rate("varscale.normal fresh"),
+        "normal_fresh_gsamples_per_s": rate("varscale.normal fresh"),
+    }
+    for k, v in r.items():
+        print(f"  {dtype} {k:<44} {v:8.2f}")
+    return r
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m varscale bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--gib", type=float, default=1.0, help="size of the large case (default 1 GiB)")
+    p.add_argument("--repeat", type=int, default=7, help="runs per case; medians are reported")
+    p.add_argument("--threads", type=int, default=None, help="varscale threads (default: all cores)")
+    p.add_argument("--dtypes", default="float32,float64")
+    p.add_argument("--json", default=None, help="write all results to this file")
+    p.add_argument("--no-small", action="store_true", help="skip the GPT-2 small-tensor case")
+    p.add_argument("--no-rss", action="store_true", help="skip the peak-RSS measurement")
+    args = p.parse_args(argv)
+
+    info = {"varscale": varscale.__version__, "generator": varscale.GENERATOR, "isa": _core.best_isa(),
+            "numpy": np.__version__, "python": platform.python_version(), "machine": platform.machine(),
+            "cpu_count": os.cpu_count(), "threads": args.threads or os.cpu_count(),
+            "cpu": _cpu_name(), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    print("varscale benchmark: " + ", ".join(f"{k}={v}" for k, v in info.items()))
+    results: Dict[str, Any] = {"info": info, "ratios": {}}
+    tables = []
+    for dtype in args.dtypes.split(","):
+        n = int(args.gib * 2**30) // np.dtype(dtype).itemsize
+        table = Table(n * np.dtype(dtype).itemsize, n)
+        print(f"\n{args.gib:g} GiB of {dtype} ({n / 1e6:.0f} M elements), median of {args.repeat} runs:")
+        _large(table, dtype, n, args.repeat, args.threads)
+        print(f"\nratios ({dtype}):")
+        results["ratios"][dtype] = _ratios(table, dtype)
+        tables.append(table)
+    if not args.no_small:
+        table = Table(0, 0)
+        _small(table, args.repeat)
+        tables.append(table)
+    if not args.no_rss:
+        print("\npeak RSS of one fresh fill (child process):")
+        results["peak_rss"] = _peak_rss(int(args.gib * 2**30) // 4)
+    results["rows"] = [row for t in tables for row in t.rows]
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
