@@ -14,46 +14,23 @@ use std::num::NonZeroUsize;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use varscale::{
-    fill, fill_bits, generate, Ars4x32, CounterRng, Distribution, Element, Isa, Key, Options,
-    Philox4x32_10, Threefry4x32_20,
+    fill, fill_bits, generate, Ars4x32, CounterRng, Distribution, Element, Isa, Key, Options, Philox4x32_10,
+    Threefry4x32_20,
 };
 
 const KEY: Key = Key::new(0x5eed, 0);
 
 fn dists() -> [(&'static str, Distribution); 4] {
     [
-        (
-            "uniform",
-            Distribution::Uniform {
-                low: -0.05,
-                high: 0.05,
-            },
-        ),
-        (
-            "normal",
-            Distribution::Normal {
-                mean: 0.0,
-                std: 0.02,
-            },
-        ),
-        (
-            "truncated_normal",
-            Distribution::TruncatedNormal {
-                mean: 0.0,
-                std: 0.02,
-                low: -0.04,
-                high: 0.04,
-            },
-        ),
+        ("uniform", Distribution::Uniform { low: -0.05, high: 0.05 }),
+        ("normal", Distribution::Normal { mean: 0.0, std: 0.02 }),
+        ("truncated_normal", Distribution::TruncatedNormal { mean: 0.0, std: 0.02, low: -0.04, high: 0.04 }),
         ("constant", Distribution::Constant { value: 0.5 }),
     ]
 }
 
 fn opts(threads: Option<usize>, isa: Isa) -> Options {
-    Options {
-        threads: threads.and_then(NonZeroUsize::new),
-        isa: Some(isa),
-    }
+    Options { threads: threads.and_then(NonZeroUsize::new), isa: Some(isa) }
 }
 
 fn bench_rng(c: &mut Criterion) {
@@ -96,10 +73,7 @@ fn cache_case<T: Element + Default>(c: &mut Criterion) {
 }
 
 fn large_case<T: Element + Default>(c: &mut Criterion) {
-    let mib: usize = std::env::var("VARSCALE_BENCH_MIB")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1024);
+    let mib: usize = std::env::var("VARSCALE_BENCH_MIB").ok().and_then(|s| s.parse().ok()).unwrap_or(1024);
     let n = (mib << 20) / size_of::<T>();
     let mut g = c.benchmark_group(format!("large/{}", T::DTYPE));
     g.sample_size(10).throughput(Throughput::Elements(n as u64));
@@ -108,16 +82,14 @@ fn large_case<T: Element + Default>(c: &mut Criterion) {
     for (name, d) in dists() {
         for threads in [1, all] {
             let o = opts(Some(threads), Isa::best());
-            g.bench_function(
-                BenchmarkId::new(format!("{name}/inplace"), format!("{threads}t")),
-                |b| b.iter(|| fill(black_box(&mut buf), &d, KEY, 0, &o).unwrap()),
-            );
+            g.bench_function(BenchmarkId::new(format!("{name}/inplace"), format!("{threads}t")), |b| {
+                b.iter(|| fill(black_box(&mut buf), &d, KEY, 0, &o).unwrap())
+            });
         }
         let o = opts(None, Isa::best());
-        g.bench_function(
-            BenchmarkId::new(format!("{name}/fresh"), format!("{all}t")),
-            |b| b.iter(|| black_box(generate::<T>(n, &d, KEY, 0, &o).unwrap())),
-        );
+        g.bench_function(BenchmarkId::new(format!("{name}/fresh"), format!("{all}t")), |b| {
+            b.iter(|| black_box(generate::<T>(n, &d, KEY, 0, &o).unwrap()))
+        });
     }
     g.finish();
 }

@@ -34,14 +34,9 @@ pub(crate) fn new_filled<T: Copy>(
     let bytes = len
         .checked_mul(size_of::<T>())
         .filter(|&b| b <= isize::MAX as usize)
-        .ok_or(Error::TooLarge {
-            elements: len as u128,
-            reason: "the byte size overflows the address space",
-        })?;
+        .ok_or(Error::TooLarge { elements: len as u128, reason: "the byte size overflows the address space" })?;
     let mut v: Vec<T> = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory {
-        bytes: bytes as u128,
-    })?;
+    v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory { bytes: bytes as u128 })?;
     advise_huge_pages(v.as_mut_ptr().cast(), bytes);
     fill(&mut v.spare_capacity_mut()[..len])?;
     // SAFETY: capacity >= len, and `fill` initialised elements 0..len.

@@ -14,12 +14,7 @@ pub enum Distribution {
     Normal { mean: f64, std: f64 },
     /// `N(mean, std^2)` conditioned on `[low, high]` (absolute bounds, as
     /// `torch.nn.init.trunc_normal_`; `low`/`high` may be infinite).
-    TruncatedNormal {
-        mean: f64,
-        std: f64,
-        low: f64,
-        high: f64,
-    },
+    TruncatedNormal { mean: f64, std: f64, low: f64, high: f64 },
     /// Every element equal to `value`.
     Constant { value: f64 },
 }
@@ -28,9 +23,7 @@ fn finite(name: &str, v: f64) -> Result<(), Error> {
     if v.is_finite() {
         Ok(())
     } else {
-        Err(Error::InvalidParameter(format!(
-            "{name} must be finite, got {v}"
-        )))
+        Err(Error::InvalidParameter(format!("{name} must be finite, got {v}")))
     }
 }
 
@@ -50,9 +43,7 @@ impl Distribution {
             if v.abs() <= max {
                 Ok(())
             } else {
-                Err(Error::InvalidParameter(format!(
-                    "{name}={v} overflows the output dtype (max {max:e})"
-                )))
+                Err(Error::InvalidParameter(format!("{name}={v} overflows the output dtype (max {max:e})")))
             }
         };
         match *self {
@@ -60,9 +51,7 @@ impl Distribution {
                 finite("low", low)?;
                 finite("high", high)?;
                 if low > high {
-                    return Err(Error::InvalidParameter(format!(
-                        "low={low} must not exceed high={high}"
-                    )));
+                    return Err(Error::InvalidParameter(format!("low={low} must not exceed high={high}")));
                 }
                 representable("low", low)?;
                 representable("high", high)
@@ -71,41 +60,25 @@ impl Distribution {
                 finite("mean", mean)?;
                 finite("std", std)?;
                 if std < 0.0 {
-                    return Err(Error::InvalidParameter(format!(
-                        "std must be >= 0, got {std}"
-                    )));
+                    return Err(Error::InvalidParameter(format!("std must be >= 0, got {std}")));
                 }
                 // Box-Muller samples stay within 9 std of the mean.
                 representable("mean + 9 * std", mean.abs() + 9.0 * std)
             }
-            Distribution::TruncatedNormal {
-                mean,
-                std,
-                low,
-                high,
-            } => {
+            Distribution::TruncatedNormal { mean, std, low, high } => {
                 finite("mean", mean)?;
                 finite("std", std)?;
                 not_nan("a", low)?;
                 not_nan("b", high)?;
                 if std <= 0.0 {
-                    return Err(Error::InvalidParameter(format!(
-                        "std must be > 0, got {std}"
-                    )));
+                    return Err(Error::InvalidParameter(format!("std must be > 0, got {std}")));
                 }
                 if low >= high {
-                    return Err(Error::InvalidParameter(format!(
-                        "a={low} must be less than b={high}"
-                    )));
+                    return Err(Error::InvalidParameter(format!("a={low} must be less than b={high}")));
                 }
                 representable("mean", mean)?;
                 // Samples lie in [low, high] and within 9 std of the mean.
-                representable(
-                    "sample bound",
-                    low.max(mean - 9.0 * std)
-                        .abs()
-                        .max(high.min(mean + 9.0 * std).abs()),
-                )
+                representable("sample bound", low.max(mean - 9.0 * std).abs().max(high.min(mean + 9.0 * std).abs()))
             }
             Distribution::Constant { value } => {
                 finite("value", value)?;
@@ -122,79 +95,23 @@ mod tests {
     #[test]
     fn rejects_bad_parameters_by_name() {
         let bad = [
-            (
-                Distribution::Uniform {
-                    low: 1.0,
-                    high: 0.0,
-                },
-                "low=1",
-            ),
-            (
-                Distribution::Uniform {
-                    low: f64::NAN,
-                    high: 0.0,
-                },
-                "low",
-            ),
-            (
-                Distribution::Normal {
-                    mean: 0.0,
-                    std: -1.0,
-                },
-                "std",
-            ),
-            (
-                Distribution::Normal {
-                    mean: 0.0,
-                    std: f64::INFINITY,
-                },
-                "std",
-            ),
-            (
-                Distribution::TruncatedNormal {
-                    mean: 0.0,
-                    std: 0.0,
-                    low: -1.0,
-                    high: 1.0,
-                },
-                "std",
-            ),
-            (
-                Distribution::TruncatedNormal {
-                    mean: 0.0,
-                    std: 1.0,
-                    low: 1.0,
-                    high: 1.0,
-                },
-                "a=1",
-            ),
-            (
-                Distribution::TruncatedNormal {
-                    mean: 0.0,
-                    std: 1.0,
-                    low: f64::NAN,
-                    high: 1.0,
-                },
-                "a ",
-            ),
+            (Distribution::Uniform { low: 1.0, high: 0.0 }, "low=1"),
+            (Distribution::Uniform { low: f64::NAN, high: 0.0 }, "low"),
+            (Distribution::Normal { mean: 0.0, std: -1.0 }, "std"),
+            (Distribution::Normal { mean: 0.0, std: f64::INFINITY }, "std"),
+            (Distribution::TruncatedNormal { mean: 0.0, std: 0.0, low: -1.0, high: 1.0 }, "std"),
+            (Distribution::TruncatedNormal { mean: 0.0, std: 1.0, low: 1.0, high: 1.0 }, "a=1"),
+            (Distribution::TruncatedNormal { mean: 0.0, std: 1.0, low: f64::NAN, high: 1.0 }, "a "),
             (Distribution::Constant { value: f64::NAN }, "value"),
         ];
         for (d, name) in bad {
             let msg = d.validate(f64::MAX).unwrap_err().to_string();
             assert!(msg.contains(name), "{d:?}: {msg}");
         }
-        let too_big = Distribution::Normal {
-            mean: 0.0,
-            std: 1e38,
-        };
+        let too_big = Distribution::Normal { mean: 0.0, std: 1e38 };
         assert!(too_big.validate(f64::from(f32::MAX)).is_err());
         assert!(too_big.validate(f64::MAX).is_ok());
-        let open = Distribution::TruncatedNormal {
-            mean: 0.0,
-            std: 1.0,
-            low: f64::NEG_INFINITY,
-            high: 0.5,
-        };
+        let open = Distribution::TruncatedNormal { mean: 0.0, std: 1.0, low: f64::NEG_INFINITY, high: 0.5 };
         assert!(open.validate(f64::from(f32::MAX)).is_ok());
     }
 }

@@ -9,10 +9,7 @@ pub enum Error {
     InvalidParameter(String),
     /// The element count cannot be addressed: bytes or counter indices
     /// overflow (Python: `ValueError`).
-    TooLarge {
-        elements: u128,
-        reason: &'static str,
-    },
+    TooLarge { elements: u128, reason: &'static str },
     /// The allocator refused the output buffer (Python: `MemoryError`).
     OutOfMemory { bytes: u128 },
     /// The worker threads could not be started (Python: `RuntimeError`).

@@ -8,9 +8,10 @@ use crate::distribution::Distribution;
 use crate::error::Error;
 use crate::parallel;
 use crate::rng::{Ars4x32_7, CounterRng, Key};
+use crate::sampler::half::interior;
 use crate::sampler::{
-    Constant, NormalF32, NormalF64, RawBits, Sampler, TruncatedNormalF32, TruncatedNormalF64,
-    UniformF32, UniformF64,
+    Constant, NormalF32, NormalF64, RawBits, Rounded, Sampler, TruncatedNormalF32, TruncatedNormalF64, UniformF32,
+    UniformF64,
 };
 use crate::simd::Isa;
 
@@ -29,10 +30,7 @@ impl Options {
         match self.isa {
             None => Ok(Isa::best()),
             Some(isa) if isa.is_supported() => Ok(isa),
-            Some(isa) => Err(Error::InvalidParameter(format!(
-                "isa={} is not supported by this CPU",
-                isa.name()
-            ))),
+            Some(isa) => Err(Error::InvalidParameter(format!("isa={} is not supported by this CPU", isa.name()))),
         }
     }
 }
@@ -41,9 +39,12 @@ mod sealed {
     pub trait Sealed {}
     impl Sealed for f32 {}
     impl Sealed for f64 {}
+    impl Sealed for half::f16 {}
+    impl Sealed for half::bf16 {}
 }
 
-/// Output element types: `f32` and `f64`.
+/// Output element types: `f32`, `f64`, and the half types `half::f16` and
+/// `half::bf16`, whose elements are the f32 samples rounded to nearest even.
 pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     /// NumPy name of the type.
     const DTYPE: &'static str;
@@ -70,13 +71,7 @@ fn check_range(offset: u64, len: usize) -> Result<(), Error> {
     }
 }
 
-fn run<S: Sampler>(
-    s: &S,
-    key: Key,
-    offset: u64,
-    out: &mut [MaybeUninit<S::Out>],
-    opts: &Options,
-) -> Result<(), Error> {
+fn run<S: Sampler>(s: &S, key: Key, offset: u64, out: &mut [MaybeUninit<S::Out>], opts: &Options) -> Result<(), Error> {
     parallel::fill::<Ars4x32_7, S>(s, &key, offset, out, opts.threads, opts.isa()?)
 }
 
@@ -96,27 +91,12 @@ macro_rules! element {
                 dist.validate(<Self as Element>::MAX)?;
                 check_range(offset, out.len())?;
                 match *dist {
-                    Distribution::Uniform { low, high } => {
-                        run(&$uniform::new(low, high), key, offset, out, opts)
+                    Distribution::Uniform { low, high } => run(&$uniform::new(low, high)?, key, offset, out, opts),
+                    Distribution::Normal { mean, std } => run(&$normal::new(mean, std), key, offset, out, opts),
+                    Distribution::TruncatedNormal { mean, std, low, high } => {
+                        run(&$truncated::new(mean, std, low, high)?, key, offset, out, opts)
                     }
-                    Distribution::Normal { mean, std } => {
-                        run(&$normal::new(mean, std), key, offset, out, opts)
-                    }
-                    Distribution::TruncatedNormal {
-                        mean,
-                        std,
-                        low,
-                        high,
-                    } => run(
-                        &$truncated::new(mean, std, low, high)?,
-                        key,
-                        offset,
-                        out,
-                        opts,
-                    ),
-                    Distribution::Constant { value } => {
-                        run(&Constant(value as $t), key, offset, out, opts)
-                    }
+                    Distribution::Constant { value } => run(&Constant(value as $t), key, offset, out, opts),
                 }
             }
         }
@@ -124,6 +104,45 @@ macro_rules! element {
 }
 element!(f32, UniformF32, NormalF32, TruncatedNormalF32);
 element!(f64, UniformF64, NormalF64, TruncatedNormalF64);
+
+macro_rules! half_element {
+    ($t:ty, $name:expr, $max:expr) => {
+        impl Element for $t {
+            const DTYPE: &'static str = $name;
+            const MAX: f64 = $max;
+
+            fn fill_uninit(
+                out: &mut [MaybeUninit<$t>],
+                dist: &Distribution,
+                key: Key,
+                offset: u64,
+                opts: &Options,
+            ) -> Result<(), Error> {
+                dist.validate(<Self as Element>::MAX)?;
+                check_range(offset, out.len())?;
+                if let Distribution::Uniform { low, high } | Distribution::TruncatedNormal { low, high, .. } = *dist {
+                    interior::<$t>(low, high)?; // report an empty interval in this dtype's terms
+                }
+                let (lo, hi) = (f64::NEG_INFINITY, f64::INFINITY);
+                match *dist {
+                    Distribution::Uniform { low, high } => {
+                        run(&Rounded::<_, $t>::new(UniformF32::new(low, high)?, low, high)?, key, offset, out, opts)
+                    }
+                    Distribution::Normal { mean, std } => {
+                        run(&Rounded::<_, $t>::new(NormalF32::new(mean, std), lo, hi)?, key, offset, out, opts)
+                    }
+                    Distribution::TruncatedNormal { mean, std, low, high } => {
+                        let s = TruncatedNormalF32::new(mean, std, low, high)?;
+                        run(&Rounded::<_, $t>::new(s, low, high)?, key, offset, out, opts)
+                    }
+                    Distribution::Constant { value } => run(&Constant(<$t>::from_f64(value)), key, offset, out, opts),
+                }
+            }
+        }
+    };
+}
+half_element!(half::f16, "float16", 65504.0);
+half_element!(half::bf16, "bfloat16", 3.389_531_389_251_535_5e38);
 
 /// Fills `out` with elements `offset .. offset + out.len()` of the sample
 /// stream `key` of `dist`. Element `i` of the stream depends only on
@@ -156,19 +175,7 @@ pub fn generate<T: Element>(
 
 /// The raw 32-bit output of generator `R` (output `16 k + j` of group `g` is
 /// word `k` of counter `16 g + j`): for statistical batteries and benchmarks.
-pub fn fill_bits<R: CounterRng>(
-    out: &mut [u32],
-    key: Key,
-    offset: u64,
-    opts: &Options,
-) -> Result<(), Error> {
+pub fn fill_bits<R: CounterRng>(out: &mut [u32], key: Key, offset: u64, opts: &Options) -> Result<(), Error> {
     check_range(offset, out.len())?;
-    parallel::fill::<R, RawBits>(
-        &RawBits,
-        &key,
-        offset,
-        as_uninit_mut(out),
-        opts.threads,
-        opts.isa()?,
-    )
+    parallel::fill::<R, RawBits>(&RawBits, &key, offset, as_uninit_mut(out), opts.threads, opts.isa()?)
 }

@@ -45,12 +45,7 @@ pub(crate) fn fill_run<R: CounterRng, S: Sampler, B: Backend>(
 }
 
 #[inline(always)]
-fn sample<R: CounterRng, S: Sampler, B: Backend>(
-    s: &S,
-    key: &Key,
-    group: u64,
-    out: &mut [MaybeUninit<S::Out>],
-) {
+fn sample<R: CounterRng, S: Sampler, B: Backend>(s: &S, key: &Key, group: u64, out: &mut [MaybeUninit<S::Out>]) {
     if S::RANDOM {
         s.sample_group(&R::group::<B>(key, group), out);
     } else {

@@ -41,6 +41,8 @@ mod py;
 pub use distribution::Distribution;
 pub use error::Error;
 pub use fill::{fill, fill_bits, generate, Element, Options};
+/// The 16-bit output types (from the `half` crate).
+pub use half::{bf16, f16};
 pub use parallel::{CHUNK_BYTES, MAX_THREADS, PARALLEL_MIN_BYTES};
 pub use rng::{Ars4x32, Ars4x32_7, CounterRng, Key, Philox4x32_10, Threefry4x32_20};
 pub use simd::{Backend, Isa};

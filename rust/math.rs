@@ -61,13 +61,9 @@ pub fn ln_f32(x: f32) -> f32 {
 #[inline(always)]
 pub fn sincos_octant_f32(y: f32) -> (f32, f32) {
     let z = y * y;
-    let ps = (-1.951_529_6e-4_f32)
-        .mul_add(z, 8.332_161e-3)
-        .mul_add(z, -1.666_665_5e-1);
+    let ps = (-1.951_529_6e-4_f32).mul_add(z, 8.332_161e-3).mul_add(z, -1.666_665_5e-1);
     let s = (ps * z).mul_add(y, y);
-    let pc = 2.443_315_7e-5_f32
-        .mul_add(z, -1.388_731_6e-3)
-        .mul_add(z, 4.166_664_6e-2);
+    let pc = 2.443_315_7e-5_f32.mul_add(z, -1.388_731_6e-3).mul_add(z, 4.166_664_6e-2);
     let c = (pc * z).mul_add(z, z.mul_add(-0.5, 1.0));
     (c, s)
 }
@@ -121,18 +117,9 @@ pub fn sincos_octant_f64(y: f64) -> (f64, f64) {
     const C6: f64 = -1.135_964_755_778_819_482_65e-11;
     let z = y * y;
     let v = z * y;
-    let rs = S6
-        .mul_add(z, S5)
-        .mul_add(z, S4)
-        .mul_add(z, S3)
-        .mul_add(z, S2);
+    let rs = S6.mul_add(z, S5).mul_add(z, S4).mul_add(z, S3).mul_add(z, S2);
     let s = v.mul_add(z.mul_add(rs, S1), y);
-    let rc = z * C6
-        .mul_add(z, C5)
-        .mul_add(z, C4)
-        .mul_add(z, C3)
-        .mul_add(z, C2)
-        .mul_add(z, C1);
+    let rc = z * C6.mul_add(z, C5).mul_add(z, C4).mul_add(z, C3).mul_add(z, C2).mul_add(z, C1);
     let hz = 0.5 * z;
     let w = 1.0 - hz;
     let c = w + z.mul_add(rc, (1.0 - w) - hz);
@@ -196,34 +183,14 @@ pub fn erfinv_tail_f32(w: f32) -> f32 {
 /// logarithm, which makes it 2-3x cheaper than [`erfinv_central_f32`].
 #[inline(always)]
 pub fn erfinv_ratio_2sigma_f32(v: f32) -> f32 {
-    let p = poly_f32(
-        v,
-        &[
-            2.239_394_9,
-            1.204_647_4e2,
-            9.495_659_8e2,
-            1.460_743_1e3,
-            2.964_409_7e2,
-            -1.075_880_9e1,
-        ],
-    );
-    let q = poly_f32(
-        v,
-        &[
-            1.0,
-            7.167_245_7e1,
-            7.490_622_7e2,
-            1.671_437_2e3,
-            6.873_851_5e2,
-        ],
-    );
+    let p = poly_f32(v, &[2.239_394_9, 1.204_647_4e2, 9.495_659_8e2, 1.460_743_1e3, 2.964_409_7e2, -1.075_880_9e1]);
+    let q = poly_f32(v, &[1.0, 7.167_245_7e1, 7.490_622_7e2, 1.671_437_2e3, 6.873_851_5e2]);
     p / q
 }
 
 /// Smallest `v = 1 - z^2` for which [`erfinv_ratio_2sigma_f32`] is fitted:
 /// `z = 1.0005 erf(2 / sqrt 2)`.
-pub const ERFINV_2SIGMA_V_MIN: f64 =
-    1.0 - (1.0005 * 0.954_499_736_103_641_6) * (1.0005 * 0.954_499_736_103_641_6);
+pub const ERFINV_2SIGMA_V_MIN: f64 = 1.0 - (1.0005 * 0.954_499_736_103_641_6) * (1.0005 * 0.954_499_736_103_641_6);
 
 /// Double-precision twin of [`erfinv_ratio_2sigma_f32`] on the same range: a
 /// (10, 10) rational in `v`, fitted by varscale in 60-digit arithmetic
@@ -472,9 +439,7 @@ mod tests {
             let y32 = y as f32;
             let (c, s) = sincos_octant_f32(y32);
             let y32w = f64::from(y32);
-            w32 = w32
-                .max(ulps_f32(c, y32w.cos()))
-                .max(ulps_f32(s, y32w.sin()));
+            w32 = w32.max(ulps_f32(c, y32w.cos())).max(ulps_f32(s, y32w.sin()));
             let (c, s) = sincos_octant_f64(y);
             w64 = w64.max(ulps_f64(c, y.cos()));
             if y > 0.0 {
@@ -492,11 +457,7 @@ mod tests {
         let mut t = start;
         for _ in 0..6 {
             let slope = 2.0 / core::f64::consts::PI.sqrt() * (-t * t).exp();
-            let residual = if x < 0.5 {
-                libm::erf(t) - x
-            } else {
-                (1.0 - x) - libm::erfc(t)
-            };
+            let residual = if x < 0.5 { libm::erf(t) - x } else { (1.0 - x) - libm::erfc(t) };
             t -= residual / slope;
         }
         t
@@ -532,16 +493,10 @@ mod tests {
             let r = erfinv_reference(f64::from(z), t);
             worst = worst.max((t - r).abs() / r);
         }
-        assert!(
-            worst < 6e-7,
-            "2-sigma rational worst relative error {worst}"
-        );
+        assert!(worst < 6e-7, "2-sigma rational worst relative error {worst}");
         // z -> 0: erfinv(z)/z -> sqrt(pi)/2
         let at0 = f64::from(erfinv_ratio_2sigma_f32(1.0));
-        assert!(
-            (at0 - core::f64::consts::PI.sqrt() / 2.0).abs() < 1e-7,
-            "{at0}"
-        );
+        assert!((at0 - core::f64::consts::PI.sqrt() / 2.0).abs() < 1e-7, "{at0}");
     }
 
     #[test]
@@ -554,15 +509,9 @@ mod tests {
             let r = erfinv_reference(z, t);
             worst = worst.max((t - r).abs() / r);
         }
-        assert!(
-            worst < 2e-15,
-            "f64 2-sigma rational worst relative error {worst}"
-        );
+        assert!(worst < 2e-15, "f64 2-sigma rational worst relative error {worst}");
         let at0 = erfinv_ratio_2sigma_f64(1.0);
-        assert!(
-            (at0 - core::f64::consts::PI.sqrt() / 2.0).abs() < 1e-15,
-            "{at0}"
-        );
+        assert!((at0 - core::f64::consts::PI.sqrt() / 2.0).abs() < 1e-15, "{at0}");
     }
 
     #[test]
@@ -575,11 +524,7 @@ mod tests {
             }
             let xd = f64::from(x32);
             let w = -ln_f32((1.0 - x32) * (1.0 + x32));
-            let p = if w < ERFINV_F32_CENTRAL_END {
-                erfinv_central_f32(w)
-            } else {
-                erfinv_tail_f32(w)
-            };
+            let p = if w < ERFINV_F32_CENTRAL_END { erfinv_central_f32(w) } else { erfinv_tail_f32(w) };
             let t = f64::from(p * x32);
             let r = erfinv_reference(xd, t);
             worst = worst.max((t - r).abs() / r);

@@ -53,13 +53,7 @@ pub(crate) fn fill<R: CounterRng, S: Sampler>(
     Ok(())
 }
 
-fn fill_chunks<R: CounterRng, S: Sampler>(
-    s: &S,
-    key: &Key,
-    first: u64,
-    out: &mut [MaybeUninit<S::Out>],
-    isa: Isa,
-) {
+fn fill_chunks<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>], isa: Isa) {
     let chunk = CHUNK_BYTES / size_of::<S::Out>();
     // The head runs up to the next global multiple of `chunk`.
     let head = ((chunk - (first % chunk as u64) as usize) % chunk).min(out.len());
@@ -79,9 +73,7 @@ fn fill_chunks<R: CounterRng, S: Sampler>(
 fn pool(n: usize) -> Result<Arc<ThreadPool>, Error> {
     static POOLS: Mutex<Vec<(usize, Arc<ThreadPool>)>> = Mutex::new(Vec::new());
     if n > MAX_THREADS {
-        return Err(Error::InvalidParameter(format!(
-            "threads={n} exceeds the maximum of {MAX_THREADS}"
-        )));
+        return Err(Error::InvalidParameter(format!("threads={n} exceeds the maximum of {MAX_THREADS}")));
     }
     // A panic while holding the lock cannot leave the Vec inconsistent.
     let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());

@@ -12,15 +12,11 @@ use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::{
-    fill as core_fill, generate as core_generate, Distribution, Element, Error, Isa, Key, Options,
-};
+use crate::{fill as core_fill, generate as core_generate, Distribution, Element, Error, Isa, Key, Options};
 
 fn to_py(err: Error) -> PyErr {
     match err {
-        Error::InvalidParameter(_) | Error::TooLarge { .. } => {
-            PyValueError::new_err(err.to_string())
-        }
+        Error::InvalidParameter(_) | Error::TooLarge { .. } => PyValueError::new_err(err.to_string()),
         Error::OutOfMemory { .. } => PyMemoryError::new_err(err.to_string()),
         Error::ThreadPool(_) => PyRuntimeError::new_err(err.to_string()),
     }
@@ -31,10 +27,7 @@ fn distribution(name: &str, params: &[f64]) -> PyResult<Distribution> {
         if params.len() == n {
             Ok(())
         } else {
-            Err(PyValueError::new_err(format!(
-                "{name} takes {n} parameters, got {}",
-                params.len()
-            )))
+            Err(PyValueError::new_err(format!("{name} takes {n} parameters, got {}", params.len())))
         }
     };
     let d = match name {
@@ -59,11 +52,7 @@ fn options(threads: Option<i64>, isa: Option<&str>) -> PyResult<Options> {
         None => None,
         Some(t) => match usize::try_from(t).ok().and_then(NonZeroUsize::new) {
             Some(n) => Some(n),
-            None => {
-                return Err(PyValueError::new_err(format!(
-                    "threads must be a positive integer, got {t}"
-                )))
-            }
+            None => return Err(PyValueError::new_err(format!("threads must be a positive integer, got {t}"))),
         },
     };
     let isa = match isa {
@@ -76,6 +65,24 @@ fn options(threads: Option<i64>, isa: Option<&str>) -> PyResult<Options> {
     Ok(Options { threads, isa })
 }
 
+/// Half-precision results go to Python as `uint16` bit patterns; the Python
+/// layer views them as `float16` or `ml_dtypes.bfloat16` (zero-copy), so
+/// the extension needs no bfloat16 NumPy type of its own.
+fn new_half_array<'py, H: Element + bytemuck::Pod>(
+    py: Python<'py>,
+    shape: &[usize],
+    len: usize,
+    dist: &Distribution,
+    key: Key,
+    offset: u64,
+    opts: &Options,
+) -> PyResult<Bound<'py, PyAny>> {
+    let v: Vec<H> = py.detach(|| core_generate::<H>(len, dist, key, offset, opts)).map_err(to_py)?;
+    let bits: Vec<u16> = bytemuck::allocation::cast_vec(v);
+    let array = ArrayD::from_shape_vec(IxDyn(shape), bits).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(array.into_pyarray(py).into_any())
+}
+
 fn new_array<'py, T: Element + numpy::Element>(
     py: Python<'py>,
     shape: &[usize],
@@ -85,12 +92,9 @@ fn new_array<'py, T: Element + numpy::Element>(
     offset: u64,
     opts: &Options,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let v: Vec<T> = py
-        .detach(|| core_generate::<T>(len, dist, key, offset, opts))
-        .map_err(to_py)?;
+    let v: Vec<T> = py.detach(|| core_generate::<T>(len, dist, key, offset, opts)).map_err(to_py)?;
     // The shape's product is `len`, so this cannot fail; it moves the Vec.
-    let array = ArrayD::from_shape_vec(IxDyn(shape), v)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let array = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(array.into_pyarray(py).into_any())
 }
 
@@ -117,15 +121,15 @@ fn generate<'py>(
     let len = shape
         .iter()
         .try_fold(1usize, |acc, &n| acc.checked_mul(n))
-        .ok_or_else(|| {
-            PyValueError::new_err(format!("shape {shape:?} has too many elements to address"))
-        })?;
+        .ok_or_else(|| PyValueError::new_err(format!("shape {shape:?} has too many elements to address")))?;
     let key = Key::new(seed, stream);
     match dtype {
         "float32" => new_array::<f32>(py, &shape, len, &d, key, offset, &opts),
         "float64" => new_array::<f64>(py, &shape, len, &d, key, offset, &opts),
+        "float16" => new_half_array::<half::f16>(py, &shape, len, &d, key, offset, &opts),
+        "bfloat16" => new_half_array::<half::bf16>(py, &shape, len, &d, key, offset, &opts),
         _ => Err(PyTypeError::new_err(format!(
-            "unsupported dtype {dtype:?}; expected 'float32' or 'float64'"
+            "unsupported dtype {dtype:?}; expected 'float16', 'bfloat16', 'float32' or 'float64'"
         ))),
     }
 }
@@ -138,20 +142,30 @@ fn fill_array<T: Element + numpy::Element>(
     offset: u64,
     opts: &Options,
 ) -> PyResult<()> {
-    let mut guard = array
-        .try_readwrite()
-        .map_err(|e| PyValueError::new_err(format!("out is not writable: {e}")))?;
-    let slice = guard
-        .as_slice_mut()
-        .map_err(|_| PyValueError::new_err("out must be C-contiguous and aligned"))?;
-    py.detach(|| core_fill(slice, dist, key, offset, opts))
-        .map_err(to_py)
+    let mut guard = array.try_readwrite().map_err(|e| PyValueError::new_err(format!("out is not writable: {e}")))?;
+    let slice = guard.as_slice_mut().map_err(|_| PyValueError::new_err("out must be C-contiguous and aligned"))?;
+    py.detach(|| core_fill(slice, dist, key, offset, opts)).map_err(to_py)
 }
 
-/// Fills `out` (a writable, C-contiguous float32 or float64 array) in place
-/// with elements `offset ..` of the sample stream, in flat C order.
+fn fill_half<H: Element + bytemuck::Pod>(
+    py: Python<'_>,
+    array: &Bound<'_, PyArrayDyn<u16>>,
+    dist: &Distribution,
+    key: Key,
+    offset: u64,
+    opts: &Options,
+) -> PyResult<()> {
+    let mut guard = array.try_readwrite().map_err(|e| PyValueError::new_err(format!("out is not writable: {e}")))?;
+    let slice = guard.as_slice_mut().map_err(|_| PyValueError::new_err("out must be C-contiguous and aligned"))?;
+    let halves: &mut [H] = bytemuck::cast_slice_mut(slice);
+    py.detach(|| core_fill(halves, dist, key, offset, opts)).map_err(to_py)
+}
+
+/// Fills `out` (a writable, C-contiguous float32 or float64 array, or the
+/// `uint16` view of a float16/bfloat16 array with `half` naming which) in
+/// place with elements `offset ..` of the sample stream, in flat C order.
 #[pyfunction]
-#[pyo3(signature = (out, dist, params, seed, stream, offset=0, threads=None, isa=None))]
+#[pyo3(signature = (out, dist, params, seed, stream, offset=0, threads=None, isa=None, half=None))]
 #[allow(clippy::too_many_arguments)]
 fn fill(
     py: Python<'_>,
@@ -163,26 +177,31 @@ fn fill(
     offset: u64,
     threads: Option<i64>,
     isa: Option<&str>,
+    half: Option<&str>,
 ) -> PyResult<()> {
     let d = distribution(dist, &params)?;
     let opts = options(threads, isa)?;
     let key = Key::new(seed, stream);
+    if let Some(name) = half {
+        let a = out.cast::<PyArrayDyn<u16>>().map_err(|_| {
+            PyTypeError::new_err(format!("with half={name:?}, out must be the uint16 view of the array"))
+        })?;
+        return match name {
+            "float16" => fill_half::<half::f16>(py, a, &d, key, offset, &opts),
+            "bfloat16" => fill_half::<half::bf16>(py, a, &d, key, offset, &opts),
+            _ => Err(PyTypeError::new_err(format!("unknown half type {name:?}; expected 'float16' or 'bfloat16'"))),
+        };
+    }
     if let Ok(a) = out.cast::<PyArrayDyn<f32>>() {
         fill_array(py, a, &d, key, offset, &opts)
     } else if let Ok(a) = out.cast::<PyArrayDyn<f64>>() {
         fill_array(py, a, &d, key, offset, &opts)
     } else {
         let what = out.cast::<numpy::PyUntypedArray>().map_or_else(
-            |_| {
-                out.get_type()
-                    .name()
-                    .map_or_else(|_| "object".into(), |n| n.to_string())
-            },
+            |_| out.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string()),
             |a| format!("array of dtype {}", a.dtype()),
         );
-        Err(PyTypeError::new_err(format!(
-            "out must be a float32 or float64 numpy array, got {what}"
-        )))
+        Err(PyTypeError::new_err(format!("out must be a float32 or float64 numpy array, got {what}")))
     }
 }
 

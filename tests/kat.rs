@@ -24,11 +24,7 @@ fn kat_vectors() -> Vec<Kat> {
             let rounds = fields.next()?.parse().ok()?;
             // 32-bit generators only: 64-bit words do not parse as u32.
             let words: Option<Vec<u32>> = fields.map(|f| u32::from_str_radix(f, 16).ok()).collect();
-            Some(Kat {
-                name,
-                rounds,
-                words: words?,
-            })
+            Some(Kat { name, rounds, words: words? })
         })
         .collect()
 }
@@ -42,16 +38,8 @@ fn ars4x32_matches_published_vectors() {
     let mut checked = 0;
     for k in kat_vectors().iter().filter(|k| k.name == "ars4x32") {
         assert_eq!(k.rounds, 10, "only ARS-10 vectors are published");
-        let (ctr, key, expected) = (
-            split4(&k.words[0..4]),
-            split4(&k.words[4..8]),
-            split4(&k.words[8..12]),
-        );
-        assert_eq!(
-            ars4x32::<10>(ctr, key),
-            expected,
-            "ctr {ctr:08x?} key {key:08x?}"
-        );
+        let (ctr, key, expected) = (split4(&k.words[0..4]), split4(&k.words[4..8]), split4(&k.words[8..12]));
+        assert_eq!(ars4x32::<10>(ctr, key), expected, "ctr {ctr:08x?} key {key:08x?}");
         checked += 1;
     }
     assert_eq!(checked, 3);
@@ -61,11 +49,7 @@ fn ars4x32_matches_published_vectors() {
 fn philox4x32_matches_published_vectors() {
     let mut checked = 0;
     for k in kat_vectors().iter().filter(|k| k.name == "philox4x32") {
-        let (ctr, key, expected) = (
-            split4(&k.words[0..4]),
-            [k.words[4], k.words[5]],
-            split4(&k.words[6..10]),
-        );
+        let (ctr, key, expected) = (split4(&k.words[0..4]), [k.words[4], k.words[5]], split4(&k.words[6..10]));
         let got = match k.rounds {
             7 => philox4x32::<7>(ctr, key),
             10 => philox4x32::<10>(ctr, key),
@@ -81,11 +65,7 @@ fn philox4x32_matches_published_vectors() {
 fn threefry4x32_matches_published_vectors() {
     let mut checked = 0;
     for k in kat_vectors().iter().filter(|k| k.name == "threefry4x32") {
-        let (ctr, key, expected) = (
-            split4(&k.words[0..4]),
-            split4(&k.words[4..8]),
-            split4(&k.words[8..12]),
-        );
+        let (ctr, key, expected) = (split4(&k.words[0..4]), split4(&k.words[4..8]), split4(&k.words[8..12]));
         let got = match k.rounds {
             13 => threefry4x32::<13>(ctr, key),
             20 => threefry4x32::<20>(ctr, key),
@@ -99,53 +79,26 @@ fn threefry4x32_matches_published_vectors() {
 }
 
 /// Word `t` of group `g` as documented for each generator.
-fn reference_word(
-    key: Key,
-    index: u64,
-    block: fn([u32; 4], Key) -> [u32; 4],
-    ars_layout: bool,
-) -> u32 {
+fn reference_word(key: Key, index: u64, block: fn([u32; 4], Key) -> [u32; 4], ars_layout: bool) -> u32 {
     let (g, t) = (index / 64, index % 64);
-    let (blk, word) = if ars_layout {
-        (16 * g + t / 4, t % 4)
-    } else {
-        (16 * g + t % 16, t / 16)
-    };
-    let ctr = [
-        blk as u32,
-        (blk >> 32) as u32,
-        key.stream as u32,
-        (key.stream >> 32) as u32,
-    ];
+    let (blk, word) = if ars_layout { (16 * g + t / 4, t % 4) } else { (16 * g + t % 16, t / 16) };
+    let ctr = [blk as u32, (blk >> 32) as u32, key.stream as u32, (key.stream >> 32) as u32];
     block(ctr, key)[word as usize]
 }
 
 fn check_builds<R: CounterRng>(block: fn([u32; 4], Key) -> [u32; 4], ars_layout: bool) {
     // Offsets not aligned to a group, a counter near a 32-bit carry, and a
     // stream/seed with high bits set.
-    let cases = [
-        (Key::new(0, 0), 0u64),
-        (Key::new(0xdead_beef_0123_4567, 42), 5),
-        (Key::new(7, u64::MAX), (1 << 36) - 37),
-    ];
+    let cases =
+        [(Key::new(0, 0), 0u64), (Key::new(0xdead_beef_0123_4567, 42), 5), (Key::new(7, u64::MAX), (1 << 36) - 37)];
     for (key, offset) in cases {
         for isa in Isa::supported() {
             let mut out = vec![0u32; 300];
-            let opts = Options {
-                threads: NonZeroUsize::new(1),
-                isa: Some(isa),
-            };
+            let opts = Options { threads: NonZeroUsize::new(1), isa: Some(isa) };
             fill_bits::<R>(&mut out, key, offset, &opts).unwrap();
             for (i, &w) in out.iter().enumerate() {
                 let want = reference_word(key, offset + i as u64, block, ars_layout);
-                assert_eq!(
-                    w,
-                    want,
-                    "{} {:?} key {key:?} index {}",
-                    R::NAME,
-                    isa,
-                    offset + i as u64
-                );
+                assert_eq!(w, want, "{} {:?} key {key:?} index {}", R::NAME, isa, offset + i as u64);
             }
         }
     }
@@ -153,24 +106,12 @@ fn check_builds<R: CounterRng>(block: fn([u32; 4], Key) -> [u32; 4], ars_layout:
 
 #[test]
 fn every_build_of_ars_matches_the_reference() {
-    check_builds::<Ars4x32<7>>(
-        |c, k| ars4x32::<7>(c, [k.seed as u32, (k.seed >> 32) as u32, 0, 0]),
-        true,
-    );
-    check_builds::<Ars4x32<10>>(
-        |c, k| ars4x32::<10>(c, [k.seed as u32, (k.seed >> 32) as u32, 0, 0]),
-        true,
-    );
+    check_builds::<Ars4x32<7>>(|c, k| ars4x32::<7>(c, [k.seed as u32, (k.seed >> 32) as u32, 0, 0]), true);
+    check_builds::<Ars4x32<10>>(|c, k| ars4x32::<10>(c, [k.seed as u32, (k.seed >> 32) as u32, 0, 0]), true);
 }
 
 #[test]
 fn every_build_of_philox_and_threefry_matches_the_reference() {
-    check_builds::<Philox4x32_10>(
-        |c, k| philox4x32::<10>(c, [k.seed as u32, (k.seed >> 32) as u32]),
-        false,
-    );
-    check_builds::<Threefry4x32_20>(
-        |c, k| threefry4x32::<20>(c, [k.seed as u32, (k.seed >> 32) as u32, 0, 0]),
-        false,
-    );
+    check_builds::<Philox4x32_10>(|c, k| philox4x32::<10>(c, [k.seed as u32, (k.seed >> 32) as u32]), false);
+    check_builds::<Threefry4x32_20>(|c, k| threefry4x32::<20>(c, [k.seed as u32, (k.seed >> 32) as u32, 0, 0]), false);
 }

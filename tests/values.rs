@@ -22,66 +22,23 @@ fn fnv1a(bits: impl Iterator<Item = u64>, width: usize) -> u64 {
 
 fn cases() -> Vec<(&'static str, Distribution, Key)> {
     vec![
-        (
-            "uniform",
-            Distribution::Uniform {
-                low: -0.1,
-                high: 0.1,
-            },
-            Key::new(0, 0),
-        ),
-        (
-            "uniform",
-            Distribution::Uniform {
-                low: -0.1,
-                high: 0.1,
-            },
-            Key::new(42, 7),
-        ),
-        (
-            "normal",
-            Distribution::Normal {
-                mean: 0.0,
-                std: 1.0,
-            },
-            Key::new(0, 0),
-        ),
-        (
-            "normal",
-            Distribution::Normal {
-                mean: 0.0,
-                std: 1.0,
-            },
-            Key::new(u64::MAX, u64::MAX),
-        ),
+        ("uniform", Distribution::Uniform { low: -0.1, high: 0.1 }, Key::new(0, 0)),
+        ("uniform", Distribution::Uniform { low: -0.1, high: 0.1 }, Key::new(42, 7)),
+        ("normal", Distribution::Normal { mean: 0.0, std: 1.0 }, Key::new(0, 0)),
+        ("normal", Distribution::Normal { mean: 0.0, std: 1.0 }, Key::new(u64::MAX, u64::MAX)),
         (
             "truncated_normal",
-            Distribution::TruncatedNormal {
-                mean: 0.0,
-                std: 1.0,
-                low: -2.0,
-                high: 2.0,
-            },
+            Distribution::TruncatedNormal { mean: 0.0, std: 1.0, low: -2.0, high: 2.0 },
             Key::new(0, 0),
         ),
         (
             "truncated_normal",
-            Distribution::TruncatedNormal {
-                mean: 0.0,
-                std: 1.0,
-                low: -3.0,
-                high: 3.0,
-            },
+            Distribution::TruncatedNormal { mean: 0.0, std: 1.0, low: -3.0, high: 3.0 },
             Key::new(1, 2),
         ),
         (
             "truncated_normal",
-            Distribution::TruncatedNormal {
-                mean: 0.0,
-                std: 1.0,
-                low: 2.5,
-                high: 4.0,
-            },
+            Distribution::TruncatedNormal { mean: 0.0, std: 1.0, low: 2.5, high: 4.0 },
             Key::new(1, 2),
         ),
     ]
@@ -92,138 +49,27 @@ fn values<T: Element + Into<f64>>(d: &Distribution, key: Key) -> (Vec<u64>, u64)
     let width = size_of::<T>();
     let bits: Vec<u64> = v
         .iter()
-        .map(|&x| {
-            if width == 4 {
-                u64::from((x.into() as f32).to_bits())
-            } else {
-                x.into().to_bits()
-            }
-        })
+        .map(|&x| if width == 4 { u64::from((x.into() as f32).to_bits()) } else { x.into().to_bits() })
         .collect();
     (bits[..4].to_vec(), fnv1a(bits.iter().copied(), width))
 }
 
 /// (dtype, case index, first four values' bits, hash of 4096 values)
 const PINNED: &[(&str, usize, [u64; 4], u64)] = &[
-    (
-        "f32",
-        0,
-        [0x3d914bcf, 0x3d5ab1e8, 0xbdb138cf, 0xbdb302f4],
-        0xe47e91504b7797cd,
-    ), // uniform Key { seed: 0, stream: 0 }
-    (
-        "f64",
-        0,
-        [
-            0x3fab563d2e57862a,
-            0xbfb6605e68fc8d82,
-            0xbfb3dff3bf5bee8f,
-            0xbf85f85f05c61ba7,
-        ],
-        0xf00b0111219a548b,
-    ), // uniform Key { seed: 0, stream: 0 }
-    (
-        "f32",
-        1,
-        [0x3d8f5c63, 0xbcb29c70, 0xbdabf719, 0xbd6048f2],
-        0xcb5642cf4ee66e85,
-    ), // uniform Key { seed: 42, stream: 7 }
-    (
-        "f64",
-        1,
-        [
-            0xbf96538dbdb851d4,
-            0xbfac091e065e30f7,
-            0xbf8df5040274af74,
-            0x3f6794e32a4ffd67,
-        ],
-        0x704517ab9a8b0152,
-    ), // uniform Key { seed: 42, stream: 7 }
-    (
-        "f32",
-        2,
-        [0x3eb91769, 0xbf23fe87, 0x4004dc4b, 0x40018934],
-        0x58bd66525ff89cae,
-    ), // normal Key { seed: 0, stream: 0 }
-    (
-        "f64",
-        2,
-        [
-            0xbfe47fd0cf03e3a0,
-            0x400031267ec3ff09,
-            0xc0006158ababad87,
-            0xbfda8a62caf9c6e4,
-        ],
-        0xd9cbe8126c03f0ad,
-    ), // normal Key { seed: 0, stream: 0 }
-    (
-        "f32",
-        3,
-        [0xc0168de4, 0x3f674bba, 0x3f91ecab, 0xbf983760],
-        0x91f8dd800c747c8c,
-    ), // normal Key { seed: 18446744073709551615, stream: 18446744073709551615 }
-    (
-        "f64",
-        3,
-        [
-            0x3fece977306baef5,
-            0xbff306ec1b67f760,
-            0x3ff0a6c0f12fbf0f,
-            0x3fe7fdd3fda9b362,
-        ],
-        0x30d64471e2e6a361,
-    ), // normal Key { seed: 18446744073709551615, stream: 18446744073709551615 }
-    (
-        "f32",
-        4,
-        [0x3f7d1934, 0x3f30917b, 0xbfadff90, 0xbfb16e71],
-        0x642f01bb9f6cc6e0,
-    ), // truncated_normal Key { seed: 0, stream: 0 }
-    (
-        "f64",
-        4,
-        [
-            0x3fe6122f578dc935,
-            0xbff62dcdd3a6d7fa,
-            0xbff20fbc1f6f22e1,
-            0xbfc078d703187a93,
-        ],
-        0x162e5800d809e1b1,
-    ), // truncated_normal Key { seed: 0, stream: 0 }
-    (
-        "f32",
-        5,
-        [0x3ad477fd, 0x3ee9bd30, 0x3de6b36e, 0xc00f183e],
-        0xccdb604007838542,
-    ), // truncated_normal Key { seed: 1, stream: 2 }
-    (
-        "f64",
-        5,
-        [
-            0x3fdd37a5af3b3cf7,
-            0xc001e308751e264c,
-            0xbfd2e2cd3d092227,
-            0x3ff1c7dd816c8617,
-        ],
-        0xc3b7d66ad2bbcc0f,
-    ), // truncated_normal Key { seed: 1, stream: 2 }
-    (
-        "f32",
-        6,
-        [0x402f0076, 0x40289e84, 0x402d3979, 0x406db7f9],
-        0x19a1c69dd7ee257d,
-    ), // truncated_normal Key { seed: 1, stream: 2 }
-    (
-        "f64",
-        6,
-        [
-            0x400513d08ff1aa1f,
-            0x400db6ff2a30f0f1,
-            0x40068f2df0d5bf59,
-            0x40046585f63115fb,
-        ],
-        0x8ce40ba4706d1b88,
-    ), // truncated_normal Key { seed: 1, stream: 2 }
+    ("f32", 0, [0x3d914bcf, 0x3d5ab1e8, 0xbdb138cf, 0xbdb302f4], 0xe47e91504b7797cd), // uniform Key { seed: 0, stream: 0 }
+    ("f64", 0, [0x3fab563d2e57862a, 0xbfb6605e68fc8d82, 0xbfb3dff3bf5bee8f, 0xbf85f85f05c61ba7], 0xf00b0111219a548b), // uniform Key { seed: 0, stream: 0 }
+    ("f32", 1, [0x3d8f5c63, 0xbcb29c70, 0xbdabf719, 0xbd6048f2], 0xcb5642cf4ee66e85), // uniform Key { seed: 42, stream: 7 }
+    ("f64", 1, [0xbf96538dbdb851d4, 0xbfac091e065e30f7, 0xbf8df5040274af74, 0x3f6794e32a4ffd67], 0x704517ab9a8b0152), // uniform Key { seed: 42, stream: 7 }
+    ("f32", 2, [0x3eb91769, 0xbf23fe87, 0x4004dc4b, 0x40018934], 0x58bd66525ff89cae), // normal Key { seed: 0, stream: 0 }
+    ("f64", 2, [0xbfe47fd0cf03e3a0, 0x400031267ec3ff09, 0xc0006158ababad87, 0xbfda8a62caf9c6e4], 0xd9cbe8126c03f0ad), // normal Key { seed: 0, stream: 0 }
+    ("f32", 3, [0xc0168de4, 0x3f674bba, 0x3f91ecab, 0xbf983760], 0x91f8dd800c747c8c), // normal Key { seed: 18446744073709551615, stream: 18446744073709551615 }
+    ("f64", 3, [0x3fece977306baef5, 0xbff306ec1b67f760, 0x3ff0a6c0f12fbf0f, 0x3fe7fdd3fda9b362], 0x30d64471e2e6a361), // normal Key { seed: 18446744073709551615, stream: 18446744073709551615 }
+    ("f32", 4, [0x3f7d1934, 0x3f30917b, 0xbfadff90, 0xbfb16e71], 0x642f01bb9f6cc6e0), // truncated_normal Key { seed: 0, stream: 0 }
+    ("f64", 4, [0x3fe6122f578dc935, 0xbff62dcdd3a6d7fa, 0xbff20fbc1f6f22e1, 0xbfc078d703187a93], 0x162e5800d809e1b1), // truncated_normal Key { seed: 0, stream: 0 }
+    ("f32", 5, [0x3ad477fd, 0x3ee9bd30, 0x3de6b36e, 0xc00f183e], 0xccdb604007838542), // truncated_normal Key { seed: 1, stream: 2 }
+    ("f64", 5, [0x3fdd37a5af3b3cf7, 0xc001e308751e264c, 0xbfd2e2cd3d092227, 0x3ff1c7dd816c8617], 0xc3b7d66ad2bbcc0f), // truncated_normal Key { seed: 1, stream: 2 }
+    ("f32", 6, [0x402f0076, 0x40289e84, 0x402d3979, 0x406db7f9], 0x19a1c69dd7ee257d), // truncated_normal Key { seed: 1, stream: 2 }
+    ("f64", 6, [0x400513d08ff1aa1f, 0x400db6ff2a30f0f1, 0x40068f2df0d5bf59, 0x40046585f63115fb], 0x8ce40ba4706d1b88), // truncated_normal Key { seed: 1, stream: 2 }
 ];
 
 #[test]
@@ -232,19 +78,15 @@ fn pinned_values_have_not_changed() {
     let mut checked = 0;
     for (i, (name, d, key)) in cases().iter().enumerate() {
         for dtype in ["f32", "f64"] {
-            let (first, hash) = if dtype == "f32" {
-                values::<f32>(d, *key)
-            } else {
-                values::<f64>(d, *key)
-            };
+            let (first, hash) = if dtype == "f32" { values::<f32>(d, *key) } else { values::<f64>(d, *key) };
             if print {
-                println!("    (\"{dtype}\", {i}, [{:#x}, {:#x}, {:#x}, {:#x}], {hash:#x}), // {name} {key:?}", first[0], first[1], first[2], first[3]);
+                println!(
+                    "    (\"{dtype}\", {i}, [{:#x}, {:#x}, {:#x}, {:#x}], {hash:#x}), // {name} {key:?}",
+                    first[0], first[1], first[2], first[3]
+                );
                 continue;
             }
-            let pin = PINNED
-                .iter()
-                .find(|p| p.0 == dtype && p.1 == i)
-                .expect("every case is pinned");
+            let pin = PINNED.iter().find(|p| p.0 == dtype && p.1 == i).expect("every case is pinned");
             assert_eq!(first, pin.2, "{dtype} {name} {key:?}: first values changed");
             assert_eq!(hash, pin.3, "{dtype} {name} {key:?}: values changed");
             checked += 1;

@@ -18,7 +18,9 @@ import numpy as np
 from . import _core
 
 MAX_U64 = 2**64 - 1
-SUPPORTED_DTYPES = ("float32", "float64")
+SUPPORTED_DTYPES = ("float16", "bfloat16", "float32", "float64")
+HALF_DTYPES = ("float16", "bfloat16")
+ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
 ShapeLike = Union[int, Sequence[int]]
 
 
@@ -50,9 +52,14 @@ def as_shape(shape: ShapeLike) -> Tuple[int, ...]:
 
 
 def as_dtype(dtype: Any) -> str:
-    """'float32' or 'float64' (None means float32, the default)."""
+    """One of SUPPORTED_DTYPES (None means float32, the default). bfloat16
+    is NumPy's extension type from ``ml_dtypes`` (string "bfloat16" works
+    too, if ml_dtypes is installed)."""
     if dtype is None:
         return "float32"
+    if isinstance(dtype, str) and dtype == "bfloat16":
+        bfloat16_dtype()  # clear error if ml_dtypes is missing
+        return "bfloat16"
     try:
         name = np.dtype(dtype).name
     except TypeError:
@@ -60,6 +67,19 @@ def as_dtype(dtype: Any) -> str:
     if name not in SUPPORTED_DTYPES:
         raise TypeError(f"unsupported dtype {name}; expected one of {SUPPORTED_DTYPES}")
     return name
+
+
+def bfloat16_dtype() -> np.dtype:
+    """NumPy's bfloat16 (from the optional ``ml_dtypes`` package)."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        raise TypeError("dtype bfloat16 needs the ml_dtypes package (pip install ml_dtypes)") from None
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def numpy_dtype(name: str) -> np.dtype:
+    return bfloat16_dtype() if name == "bfloat16" else np.dtype(name)
 
 
 def as_seed(seed: Optional[int]) -> int:
@@ -128,7 +148,7 @@ def as_choice(name: str, value: Any, choices: Sequence[str]) -> str:
 def check_memory(shape: Tuple[int, ...], dtype: str) -> None:
     """MemoryError for a request larger than the machine's physical memory,
     which could only end with the process killed mid-fill."""
-    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    nbytes = math.prod(shape) * ITEMSIZE[dtype]
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
@@ -140,18 +160,24 @@ def check_memory(shape: Tuple[int, ...], dtype: str) -> None:
         )
 
 
-def as_out(out: Any) -> np.ndarray:
-    """The NumPy view of a writable, C-contiguous float32/float64 array or
-    CPU torch tensor (sharing its memory)."""
+def as_out(out: Any) -> Tuple[np.ndarray, Optional[str]]:
+    """The NumPy array the core fills, sharing memory with ``out`` (a
+    writable, C-contiguous array or CPU torch tensor), and the half type
+    name when that array is the uint16 view of a float16/bfloat16 buffer."""
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(out, torch.Tensor):
         if out.device.type != "cpu":
             raise ValueError(f"out is on device {out.device}; varscale fills CPU tensors")
-        if out.dtype not in (torch.float32, torch.float64):
-            raise TypeError(f"unsupported dtype {out.dtype} of out; expected torch.float32 or torch.float64")
+        names = {torch.float16: "float16", torch.bfloat16: "bfloat16", torch.float32: "float32",
+                 torch.float64: "float64"}
+        if out.dtype not in names:
+            raise TypeError(f"unsupported dtype {out.dtype} of out; expected one of {SUPPORTED_DTYPES}")
         if not out.is_contiguous():
             raise ValueError("out must be contiguous")
-        return out.detach().numpy()
+        name = names[out.dtype]
+        if name in HALF_DTYPES:
+            return out.detach().view(torch.int16).numpy().view(np.uint16), name
+        return out.detach().numpy(), None
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy array or a CPU torch tensor, got {type(out).__name__}")
     if out.dtype.name not in SUPPORTED_DTYPES:
@@ -164,4 +190,6 @@ def as_out(out: Any) -> np.ndarray:
         raise ValueError("out must be aligned to its element size")
     if not out.dtype.isnative:
         raise TypeError(f"out must have native byte order, got dtype {out.dtype.str}")
-    return out
+    if out.dtype.name in HALF_DTYPES:
+        return out.view(np.uint16), out.dtype.name
+    return out, None

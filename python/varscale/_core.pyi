@@ -22,7 +22,8 @@ def generate(
     """New C-contiguous array of ``shape`` with elements ``offset..`` of the
     stream ``(seed, stream)`` of ``dist`` ("uniform" (low, high), "normal"
     (mean, std), "truncated_normal" (mean, std, a, b) or "constant" (value,)).
-    ``dtype`` is "float32" or "float64". The array owns the Rust buffer."""
+    ``dtype`` is "float32", "float64", "float16" or "bfloat16" (the last two
+    returned as uint16 bit patterns). The array owns the Rust buffer."""
 
 def fill(
     out: np.ndarray,
@@ -33,9 +34,11 @@ def fill(
     offset: int = 0,
     threads: Optional[int] = None,
     isa: Optional[str] = None,
+    half: Optional[str] = None,
 ) -> None:
     """Fill a writable C-contiguous float32/float64 array in place with
-    elements ``offset..`` of the stream, in flat C order."""
+    elements ``offset..`` of the stream, in flat C order; with ``half``
+    ("float16"/"bfloat16"), ``out`` is the uint16 view of such an array."""
 
 def supported_isas() -> list[str]:
     """Instruction-set builds this CPU can run, narrowest first."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _core
 from ._checks import (
+    HALF_DTYPES,
     ShapeLike,
     as_choice,
     as_dtype,
@@ -26,6 +27,7 @@ from ._checks import (
     as_stream,
     as_threads,
     check_memory,
+    numpy_dtype,
 )
 from ._fans import LAYOUTS, resolve_fans
 from ._gain import calculate_gain
@@ -62,16 +64,20 @@ def _create(shape: ShapeLike, spec: _Spec, dtype: Any, seed: Optional[int], stre
     seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
     dist = spec(dims)
     check_memory(dims, dtype_name)
-    return _core.generate(dims, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v)
+    result = _core.generate(dims, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v)
+    if dtype_name in HALF_DTYPES:
+        # the core returns the bit patterns as uint16; view them (no copy)
+        result = result.view(numpy_dtype(dtype_name))
+    return result
 
 
 def _fill(out: Out, spec: _Spec, seed: Optional[int], stream: int, threads: Optional[int]) -> Out:
-    array = as_out(out)
+    array, half = as_out(out)
     seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
     if array.size == 0:
         return out  # nothing to fill (torch.nn.init does the same)
     dist = spec(array.shape)
-    _core.fill(array, dist.kind, dist.params, seed_v, stream_v, 0, threads_v)
+    _core.fill(array, dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half)
     return out
 
 
@@ -177,8 +183,10 @@ def _constant(value: float) -> _Spec:
 # ---------------------------------------------------------------- public API
 
 _COMMON_DOC = """
-    dtype : {"float32", "float64"} or numpy dtype, default "float32"
-        Element type of the new array.
+    dtype : {"float32", "float64", "float16", "bfloat16"} or numpy dtype, default "float32"
+        Element type of the new array. float16/bfloat16 elements are the
+        float32 samples rounded to nearest even (bfloat16 arrays need the
+        ``ml_dtypes`` package).
     seed : int in [0, 2**64), optional
         Seed of the counter-based generator; None draws one from the OS.
     stream : int in [0, 2**64), default 0
@@ -395,8 +403,9 @@ def constant(shape: ShapeLike, value: float, *, dtype: Any = "float32", seed: Op
 
 _INPLACE_DOC = """In-place twin of :func:`{name}`: fills ``out`` and returns it.
 
-    ``out`` is a writable, C-contiguous, aligned float32/float64 numpy array
-    (a memmap too) or a CPU torch tensor of those dtypes; it is written
+    ``out`` is a writable, C-contiguous, aligned float16/bfloat16/float32/
+    float64 numpy array (a memmap too) or a CPU torch tensor of those dtypes;
+    it is written
     directly, without a copy. Fans come from ``out.shape``. A zero-size
     ``out`` is returned unchanged. Other parameters as :func:`{name}`.
     """

@@ -53,31 +53,18 @@ fn to_block(words: [u32; 4]) -> Block {
 }
 
 fn key_block(k: [u64; 2]) -> Block {
-    to_block([
-        k[0] as u32,
-        (k[0] >> 32) as u32,
-        k[1] as u32,
-        (k[1] >> 32) as u32,
-    ])
+    to_block([k[0] as u32, (k[0] >> 32) as u32, k[1] as u32, (k[1] >> 32) as u32])
 }
 
 /// Counter block `(block, stream)` and key block `(seed, 0)` of one counter.
 pub(crate) fn counter_words(key: &Key, block: u64) -> ([u32; 4], [u32; 4]) {
-    let ctr = [
-        block as u32,
-        (block >> 32) as u32,
-        key.stream as u32,
-        (key.stream >> 32) as u32,
-    ];
+    let ctr = [block as u32, (block >> 32) as u32, key.stream as u32, (key.stream >> 32) as u32];
     (ctr, [key.seed as u32, (key.seed >> 32) as u32, 0, 0])
 }
 
 /// ARS4x32-R on eight blocks with the software AES round of the `aes` crate.
 fn ars_blocks<const R: usize>(blocks: &mut Block8, key: [u32; 4]) {
-    let mut k = [
-        u64::from(key[0]) | u64::from(key[1]) << 32,
-        u64::from(key[2]) | u64::from(key[3]) << 32,
-    ];
+    let mut k = [u64::from(key[0]) | u64::from(key[1]) << 32, u64::from(key[2]) | u64::from(key[3]) << 32];
     let k0 = key_block(k);
     for b in blocks.iter_mut() {
         for (x, y) in b.iter_mut().zip(k0.iter()) {

@@ -9,28 +9,13 @@
 use super::{Backend, CounterRng, Key, Words, LANES};
 
 /// Rotation constants `R_32x4_{r}_{0,1}` of Random123.
-const ROT: [[u32; 2]; 8] = [
-    [10, 26],
-    [11, 21],
-    [13, 27],
-    [23, 5],
-    [6, 20],
-    [17, 11],
-    [25, 10],
-    [18, 20],
-];
+const ROT: [[u32; 2]; 8] = [[10, 26], [11, 21], [13, 27], [23, 5], [6, 20], [17, 11], [25, 10], [18, 20]];
 /// Skein key-schedule parity constant.
 const PARITY: u32 = 0x1BD1_1BDA;
 
 #[inline(always)]
 fn key_schedule(key: [u32; 4]) -> [u32; 5] {
-    [
-        key[0],
-        key[1],
-        key[2],
-        key[3],
-        PARITY ^ key[0] ^ key[1] ^ key[2] ^ key[3],
-    ]
+    [key[0], key[1], key[2], key[3], PARITY ^ key[0] ^ key[1] ^ key[2] ^ key[3]]
 }
 
 /// One round on one block; even rounds pair (0,1),(2,3), odd rounds (0,3),(2,1).

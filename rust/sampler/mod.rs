@@ -11,16 +11,19 @@
 //! in each `#[target_feature]` build (nested 16-lane loops got unrolled first
 //! and then vectorised across rows, 3x slower).
 
+pub(crate) mod half;
 mod normal;
 mod truncated_normal;
 mod uniform;
 
 use core::mem::MaybeUninit;
 
+pub use half::{Half, Rounded};
 pub use normal::{NormalF32, NormalF64};
 pub use truncated_normal::{TruncatedNormalF32, TruncatedNormalF64};
 pub use uniform::{UniformF32, UniformF64};
 
+use crate::error::Error;
 use crate::rng::{Words, LANES};
 
 /// Outputs per group for 4-byte elements (16 counters x 4 words).
@@ -82,12 +85,29 @@ macro_rules! constant_sampler {
 }
 constant_sampler!(f32, GROUP_32);
 constant_sampler!(f64, GROUP_64);
+constant_sampler!(::half::f16, GROUP_32);
+constant_sampler!(::half::bf16, GROUP_32);
 
 /// `m * 2^-52` for a 52-bit `m`, exactly, in [0, 1) (exponent trick: no
 /// integer-to-double conversion, which AVX2 lacks for 64-bit lanes).
 #[inline(always)]
 pub(crate) fn unit_f64(m52: u64) -> f64 {
     f64::from_bits(0x3ff0_0000_0000_0000 | m52) - 1.0
+}
+
+/// The bounds `[low, high]` rounded toward the interior: the smallest f32 at
+/// or above `low` and the largest at or below `high`. Clamping to them keeps
+/// every output inside the real interval, also when `high` itself is not
+/// representable and round-to-nearest would give a value just above it.
+pub(crate) fn interior_f32(low: f64, high: f64) -> Result<(f32, f32), Error> {
+    let lo = low as f32;
+    let lo = if f64::from(lo) < low { lo.next_up() } else { lo };
+    let hi = high as f32;
+    let hi = if f64::from(hi) > high { hi.next_down() } else { hi };
+    if lo > hi {
+        return Err(Error::InvalidParameter(format!("no float32 value lies in [{low}, {high}]")));
+    }
+    Ok((lo, hi))
 }
 
 /// Clamp written as two selects that compile to one `max` and one `min`

@@ -37,10 +37,7 @@ pub type NormalF64 = Normal<f64>;
 
 impl NormalF32 {
     pub fn new(mean: f64, std: f64) -> Self {
-        Normal {
-            mean: mean as f32,
-            std: std as f32,
-        }
+        Normal { mean: mean as f32, std: std as f32 }
     }
 }
 
@@ -164,11 +161,7 @@ mod tests {
             // the angle is octant*pi/4 (+ y, or + pi/4 - y in odd octants)
             let o = f64::from(w >> 29);
             let y = f64::from((w >> 5) & 0xff_ffff) / 16_777_216.0 * QUARTER_PI_F64;
-            let a = if (o as u32).is_multiple_of(2) {
-                o * QUARTER_PI_F64 + y
-            } else {
-                (o + 1.0) * QUARTER_PI_F64 - y
-            };
+            let a = if (o as u32).is_multiple_of(2) { o * QUARTER_PI_F64 + y } else { (o + 1.0) * QUARTER_PI_F64 - y };
             assert!((f64::from(c) - a.cos()).abs() < 1e-6 && (f64::from(s) - a.sin()).abs() < 1e-6);
             let (c, s) = circle_f64(u64::from(w) << 32 | u64::from(w.rotate_left(7)));
             assert!((c * c + s * s - 1.0).abs() < 1e-15);

@@ -17,7 +17,8 @@
 //!
 //! `erfinv` is Giles' approximation, fed `w = -ln((1-x)(1+x))` computed from
 //! whichever of `x` or `1 - x` is exact. Each output uses one uniform `u`, and
-//! the result is clamped to `[low, high]` so that rounding never leaves it.
+//! the result is clamped to `[low, high]` (rounded toward the interior in
+//! f32) so that rounding never leaves it.
 //!
 //! Layout: as the uniform sampler of the same precision (f32 output `t` from
 //! word `t`, f64 output `t` from word pair `t`).
@@ -25,12 +26,11 @@
 use core::f64::consts::SQRT_2;
 use core::mem::MaybeUninit;
 
-use super::{clamp, unit_f64, Sampler, GROUP_32, GROUP_64};
+use super::{clamp, interior_f32, unit_f64, Sampler, GROUP_32, GROUP_64};
 use crate::error::Error;
 use crate::math::{
-    erfinv_central_f32, erfinv_central_f64, erfinv_ratio_2sigma_f32, erfinv_ratio_2sigma_f64,
-    erfinv_ratio_f64, erfinv_tail_f32, erfinv_tail_f64, ln_f32, ln_f64, ERFINV_F32_CENTRAL_END,
-    ERFINV_F64_CENTRAL_END,
+    erfinv_central_f32, erfinv_central_f64, erfinv_ratio_2sigma_f32, erfinv_ratio_2sigma_f64, erfinv_ratio_f64,
+    erfinv_tail_f32, erfinv_tail_f64, ln_f32, ln_f64, ERFINV_F32_CENTRAL_END, ERFINV_F64_CENTRAL_END,
 };
 use crate::rng::{word_pairs, Words};
 
@@ -66,31 +66,15 @@ impl Plan {
     /// `std > 0`, `low < high`, no NaN (checked by `Distribution::validate`).
     fn new(mean: f64, std: f64, low: f64, high: f64) -> Result<Plan, Error> {
         let (alpha, beta) = ((low - mean) / std, (high - mean) / std);
-        let plan = |mode, base, span, scale| Plan {
-            mode,
-            base,
-            span,
-            scale,
-            mean,
-            low,
-            high,
-        };
+        let plan = |mode, base, span, scale| Plan { mode, base, span, scale, mean, low, high };
         let bounded = alpha >= -BOUNDED_MAX && beta <= BOUNDED_MAX;
         if bounded || (alpha < 0.0 && beta > 0.0) {
             let (ea, eb) = (libm::erf(alpha / SQRT_2), libm::erf(beta / SQRT_2));
-            let mode = if bounded {
-                Mode::Bounded
-            } else {
-                Mode::Central
-            };
+            let mode = if bounded { Mode::Bounded } else { Mode::Central };
             return Ok(plan(mode, ea, eb - ea, std * SQRT_2));
         }
         // One-sided: sample t in [t_lo, t_hi] above the mean, mirror if needed.
-        let (t_lo, t_hi, sign) = if alpha >= 0.0 {
-            (alpha, beta, 1.0)
-        } else {
-            (-beta, -alpha, -1.0)
-        };
+        let (t_lo, t_hi, sign) = if alpha >= 0.0 { (alpha, beta, 1.0) } else { (-beta, -alpha, -1.0) };
         if t_lo > MAX_TAIL_START {
             return Err(Error::InvalidParameter(format!(
                 "truncation interval [{low}, {high}] lies {t_lo:.3} standard deviations from the mean \
@@ -131,14 +115,15 @@ pub struct TruncatedNormalF64 {
 impl TruncatedNormalF32 {
     pub fn new(mean: f64, std: f64, low: f64, high: f64) -> Result<Self, Error> {
         let plan = Plan::new(mean, std, low, high)?;
+        let (lo, hi) = interior_f32(low, high)?;
         Ok(TruncatedNormalF32 {
             plan,
             base: plan.base as f32,
             span: plan.span as f32,
             scale: plan.scale as f32,
             mean: mean as f32,
-            low: low as f32,
-            high: high as f32,
+            low: lo,
+            high: hi,
         })
     }
 
@@ -148,9 +133,7 @@ impl TruncatedNormalF32 {
         for (o, &bits) in out.iter_mut().zip(words) {
             let z = self.span.mul_add(open_unit_f32(bits), self.base);
             let v = (1.0 - z) * (1.0 + z);
-            let x = self
-                .scale
-                .mul_add(z * erfinv_ratio_2sigma_f32(v), self.mean);
+            let x = self.scale.mul_add(z * erfinv_ratio_2sigma_f32(v), self.mean);
             o.write(clamp(x, self.low, self.high));
         }
     }
@@ -163,11 +146,7 @@ impl TruncatedNormalF32 {
             let z = self.span.mul_add(open_unit_f32(words[i]), self.base);
             let arg = (1.0 - z) * (1.0 + z);
             x[i] = z;
-            w[i] = -ln_f32(if arg < f32::MIN_POSITIVE {
-                f32::MIN_POSITIVE
-            } else {
-                arg
-            });
+            w[i] = -ln_f32(if arg < f32::MIN_POSITIVE { f32::MIN_POSITIVE } else { arg });
         }
         let mut p = [0f32; GROUP_32];
         let mut any_tail = false;
@@ -184,11 +163,7 @@ impl TruncatedNormalF32 {
             }
         }
         for i in 0..GROUP_32 {
-            out[i].write(clamp(
-                self.scale.mul_add(x[i] * p[i], self.mean),
-                self.low,
-                self.high,
-            ));
+            out[i].write(clamp(self.scale.mul_add(x[i] * p[i], self.mean), self.low, self.high));
         }
     }
 
@@ -209,11 +184,7 @@ impl TruncatedNormalF32 {
 fn tail_inverse(plan: &Plan, u: f64) -> f64 {
     let q = plan.span.mul_add(u, plan.base);
     let arg = q * (2.0 - q);
-    let arg = if arg < f64::MIN_POSITIVE {
-        f64::MIN_POSITIVE
-    } else {
-        arg
-    };
+    let arg = if arg < f64::MIN_POSITIVE { f64::MIN_POSITIVE } else { arg };
     (1.0 - q) * erfinv_ratio_f64(-ln_f64(arg))
 }
 
@@ -234,9 +205,7 @@ impl Sampler for TruncatedNormalF32 {
 
 impl TruncatedNormalF64 {
     pub fn new(mean: f64, std: f64, low: f64, high: f64) -> Result<Self, Error> {
-        Ok(TruncatedNormalF64 {
-            plan: Plan::new(mean, std, low, high)?,
-        })
+        Ok(TruncatedNormalF64 { plan: Plan::new(mean, std, low, high)? })
     }
 }
 
@@ -251,13 +220,8 @@ impl Sampler for TruncatedNormalF64 {
         let pairs = word_pairs(words);
         if plan.mode == Mode::Bounded {
             for (o, &p) in out.iter_mut().zip(&pairs) {
-                let z = plan
-                    .span
-                    .mul_add(unit_f64(p >> 12) + f64::EPSILON * 0.5, plan.base);
-                let x = plan.scale.mul_add(
-                    z * erfinv_ratio_2sigma_f64((1.0 - z) * (1.0 + z)),
-                    plan.mean,
-                );
+                let z = plan.span.mul_add(unit_f64(p >> 12) + f64::EPSILON * 0.5, plan.base);
+                let x = plan.scale.mul_add(z * erfinv_ratio_2sigma_f64((1.0 - z) * (1.0 + z)), plan.mean);
                 o.write(clamp(x, plan.low, plan.high));
             }
             return;
@@ -269,17 +233,9 @@ impl Sampler for TruncatedNormalF64 {
             let t = plan.span.mul_add(u, plan.base);
             // central: x = z, 1 - x^2 = (1-z)(1+z); tail: x = 1 - q, 1 - x^2 = q(2-q)
             let tail = plan.mode == Mode::Tail;
-            let (xi, arg) = if tail {
-                (1.0 - t, t * (2.0 - t))
-            } else {
-                (t, (1.0 - t) * (1.0 + t))
-            };
+            let (xi, arg) = if tail { (1.0 - t, t * (2.0 - t)) } else { (t, (1.0 - t) * (1.0 + t)) };
             x[i] = xi;
-            w[i] = -ln_f64(if arg < f64::MIN_POSITIVE {
-                f64::MIN_POSITIVE
-            } else {
-                arg
-            });
+            w[i] = -ln_f64(if arg < f64::MIN_POSITIVE { f64::MIN_POSITIVE } else { arg });
         }
         let mut p = [0f64; GROUP_64];
         let mut any_tail = false;
@@ -295,11 +251,7 @@ impl Sampler for TruncatedNormalF64 {
             }
         }
         for i in 0..GROUP_64 {
-            out[i].write(clamp(
-                plan.scale.mul_add(x[i] * p[i], plan.mean),
-                plan.low,
-                plan.high,
-            ));
+            out[i].write(clamp(plan.scale.mul_add(x[i] * p[i], plan.mean), plan.low, plan.high));
         }
     }
 }
@@ -327,11 +279,6 @@ mod tests {
         // u -> 0 gives the far end, u -> 1 the near end of [alpha, beta].
         let plan = Plan::new(0.0, 1.0, 3.0, 5.0).unwrap();
         let at = |u: f64| plan.scale.mul_add(tail_inverse(&plan, u), plan.mean);
-        assert!(
-            (at(0.0) - 5.0).abs() < 1e-9 && (at(1.0) - 3.0).abs() < 1e-9,
-            "{} {}",
-            at(0.0),
-            at(1.0)
-        );
+        assert!((at(0.0) - 5.0).abs() < 1e-9 && (at(1.0) - 3.0).abs() < 1e-9, "{} {}", at(0.0), at(1.0));
     }
 }

@@ -3,15 +3,17 @@
 //! The unit variate is symmetric and never an endpoint: `s = (2m + 1) / 2^B - 1`
 //! for a `B`-bit integer `m` (B = 24 for f32, 52 for f64), so `s` lies in
 //! `(-1, 1)`, and `s` and `-s` are equally likely. The sample is
-//! `center + half * s`, clamped to `[low, high]` so that rounding can never
-//! step outside the bound (e.g. Xavier's `+-gain*sqrt(6/(fan_in+fan_out))`).
+//! `center + half * s`, clamped to `[low, high]` rounded toward the interior,
+//! so that no output ever lies outside the real bound (e.g. Xavier's
+//! `+-gain*sqrt(6/(fan_in+fan_out))`, which f32 cannot represent exactly).
 //!
 //! Layout: f32 output `t` of a group uses the top 24 bits of word `t`; f64
 //! output `t` the top 52 bits of word pair `t` (see [`crate::rng::word_pairs`]).
 
 use core::mem::MaybeUninit;
 
-use super::{clamp, unit_f64, Sampler, GROUP_32, GROUP_64};
+use super::{clamp, interior_f32, unit_f64, Sampler, GROUP_32, GROUP_64};
+use crate::error::Error;
 use crate::rng::{word_pairs, Words};
 
 /// Parameters of a uniform on `[low, high]` in the output precision.
@@ -27,26 +29,23 @@ pub type UniformF32 = Uniform<f32>;
 pub type UniformF64 = Uniform<f64>;
 
 impl UniformF32 {
-    /// `low <= high`, both finite (checked by `Distribution::validate`).
-    pub fn new(low: f64, high: f64) -> Self {
-        Uniform {
+    /// `low <= high`, both finite (checked by `Distribution::validate`); an
+    /// error if no f32 lies in `[low, high]`.
+    pub fn new(low: f64, high: f64) -> Result<Self, Error> {
+        let (lo, hi) = interior_f32(low, high)?;
+        Ok(Uniform {
             // halves first: high - low may overflow
             center: (0.5 * low + 0.5 * high) as f32,
             half: (0.5 * high - 0.5 * low) as f32,
-            low: low as f32,
-            high: high as f32,
-        }
+            low: lo,
+            high: hi,
+        })
     }
 }
 
 impl UniformF64 {
-    pub fn new(low: f64, high: f64) -> Self {
-        Uniform {
-            center: 0.5 * low + 0.5 * high,
-            half: 0.5 * high - 0.5 * low,
-            low,
-            high,
-        }
+    pub fn new(low: f64, high: f64) -> Result<Self, Error> {
+        Ok(Uniform { center: 0.5 * low + 0.5 * high, half: 0.5 * high - 0.5 * low, low, high })
     }
 }
 
@@ -114,18 +113,15 @@ mod tests {
 
     #[test]
     fn extreme_words_stay_inside_the_bound() {
-        let u = UniformF32::new(-0.1, 0.3);
+        let u = UniformF32::new(-0.1, 0.3).unwrap();
         let mut words = [0u32; GROUP_32];
         words[16..32].fill(u32::MAX);
         let mut out = [0f32; GROUP_32];
         u.sample_group(&words, as_uninit_mut(&mut out));
-        assert!(out.iter().all(|v| (-0.1f32..=0.3).contains(v)), "{out:?}");
-        let u = UniformF64::new(-1e-300, 1e-300);
+        assert!(out.iter().all(|&v| (-0.1..=0.3).contains(&f64::from(v))), "{out:?}");
+        let u = UniformF64::new(-1e-300, 1e-300).unwrap();
         let mut out = [0f64; GROUP_64];
         u.sample_group(&words, as_uninit_mut(&mut out));
-        assert!(
-            out.iter().all(|v| (-1e-300..=1e-300).contains(v)),
-            "{out:?}"
-        );
+        assert!(out.iter().all(|v| (-1e-300..=1e-300).contains(v)), "{out:?}");
     }
 }

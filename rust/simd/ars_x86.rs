@@ -22,10 +22,7 @@ fn weyl_i64() -> (i64, i64) {
 #[inline(always)]
 fn key_i64(key: &Key) -> (i64, i64) {
     let (_, k) = counter_words(key, 0);
-    (
-        i64::from(k[0]) | i64::from(k[1]) << 32,
-        i64::from(k[2]) | i64::from(k[3]) << 32,
-    )
+    (i64::from(k[0]) | i64::from(k[1]) << 32, i64::from(k[2]) | i64::from(k[3]) << 32)
 }
 
 #[target_feature(enable = "avx2,fma,aes")]
@@ -57,9 +54,7 @@ pub(crate) fn ars_xmm<const R: usize>(key: &Key, group: u64) -> Words {
         kk = _mm_add_epi64(kk, weyl);
         for (j, x) in v.iter().enumerate() {
             // SAFETY: `words` is 256 bytes = 16 x __m128i; unaligned store.
-            unsafe {
-                _mm_storeu_si128(out.add(half * LANES / 2 + j), _mm_aesenclast_si128(*x, kk))
-            };
+            unsafe { _mm_storeu_si128(out.add(half * LANES / 2 + j), _mm_aesenclast_si128(*x, kk)) };
         }
     }
     words
@@ -77,10 +72,7 @@ pub(crate) fn ars_ymm<const R: usize>(key: &Key, group: u64) -> Words {
     let mut v = [_mm256_setzero_si256(); LANES / 2];
     for (j, x) in v.iter_mut().enumerate() {
         let c = base + 2 * j as u64;
-        *x = _mm256_xor_si256(
-            _mm256_set_epi64x(stream, (c + 1) as i64, stream, c as i64),
-            kk,
-        );
+        *x = _mm256_xor_si256(_mm256_set_epi64x(stream, (c + 1) as i64, stream, c as i64), kk);
     }
     for _ in 1..R {
         kk = _mm256_add_epi64(kk, weyl);

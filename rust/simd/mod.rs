@@ -68,11 +68,7 @@ impl Isa {
                 Isa::Avx2 => avx2,
                 Isa::Avx2Vaes => avx2 && has!("vaes"),
                 Isa::Avx512 => {
-                    avx2 && has!("vaes")
-                        && has!("avx512f")
-                        && has!("avx512bw")
-                        && has!("avx512dq")
-                        && has!("avx512vl")
+                    avx2 && has!("vaes") && has!("avx512f") && has!("avx512bw") && has!("avx512dq") && has!("avx512vl")
                 }
             }
         }
@@ -85,13 +81,7 @@ impl Isa {
     /// The build used by default: the widest one this CPU supports.
     pub fn best() -> Isa {
         static BEST: OnceLock<Isa> = OnceLock::new();
-        *BEST.get_or_init(|| {
-            Isa::ALL
-                .into_iter()
-                .rev()
-                .find(|i| i.is_supported())
-                .unwrap_or(Isa::Portable)
-        })
+        *BEST.get_or_init(|| Isa::ALL.into_iter().rev().find(|i| i.is_supported()).unwrap_or(Isa::Portable))
     }
 
     /// All builds this CPU can run, narrowest first.
@@ -160,9 +150,7 @@ pub(crate) fn fill_run<R: CounterRng, S: Sampler>(
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 if isa.is_supported() => unsafe { fill_avx512::<R, S>(s, key, first, out) },
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2Vaes if isa.is_supported() => unsafe {
-            fill_avx2_vaes::<R, S>(s, key, first, out)
-        },
+        Isa::Avx2Vaes if isa.is_supported() => unsafe { fill_avx2_vaes::<R, S>(s, key, first, out) },
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 if isa.is_supported() => unsafe { fill_avx2::<R, S>(s, key, first, out) },
         _ => fill_portable::<R, S>(s, key, first, out),
@@ -170,44 +158,24 @@ pub(crate) fn fill_run<R: CounterRng, S: Sampler>(
 }
 
 #[inline(never)]
-fn fill_portable<R: CounterRng, S: Sampler>(
-    s: &S,
-    key: &Key,
-    first: u64,
-    out: &mut [MaybeUninit<S::Out>],
-) {
+fn fill_portable<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
     kernel::fill_run::<R, S, PortableBackend>(s, key, first, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,aes")]
-fn fill_avx2<R: CounterRng, S: Sampler>(
-    s: &S,
-    key: &Key,
-    first: u64,
-    out: &mut [MaybeUninit<S::Out>],
-) {
+fn fill_avx2<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
     kernel::fill_run::<R, S, Avx2Backend>(s, key, first, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,aes,vaes")]
-fn fill_avx2_vaes<R: CounterRng, S: Sampler>(
-    s: &S,
-    key: &Key,
-    first: u64,
-    out: &mut [MaybeUninit<S::Out>],
-) {
+fn fill_avx2_vaes<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
     kernel::fill_run::<R, S, Avx2VaesBackend>(s, key, first, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,fma,aes,vaes")]
-fn fill_avx512<R: CounterRng, S: Sampler>(
-    s: &S,
-    key: &Key,
-    first: u64,
-    out: &mut [MaybeUninit<S::Out>],
-) {
+fn fill_avx512<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
     kernel::fill_run::<R, S, Avx512Backend>(s, key, first, out)
 }
