@@ -31,6 +31,7 @@ mod fill;
 mod kernel;
 pub mod math;
 mod parallel;
+mod region;
 pub mod rng;
 pub mod sampler;
 mod simd;
@@ -44,5 +45,6 @@ pub use fill::{fill, fill_bits, generate, Element, Options};
 /// The 16-bit output types (from the `half` crate).
 pub use half::{bf16, f16};
 pub use parallel::{CHUNK_BYTES, MAX_THREADS, PARALLEL_MIN_BYTES};
+pub use region::{fill_region, generate_region, Region};
 pub use rng::{Ars4x32, Ars4x32_7, CounterRng, Key, Philox4x32_10, Threefry4x32_20};
 pub use simd::{Backend, Isa};

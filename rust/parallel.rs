@@ -42,15 +42,10 @@ pub(crate) fn fill<R: CounterRng, S: Sampler>(
         simd::fill_run::<R, S>(isa, s, key, first, out);
         return Ok(());
     }
-    let job = move || {
+    install(threads, move || {
         let out = out; // moved in, so the closure is FnOnce
         fill_chunks::<R, S>(s, key, first, out, isa)
-    };
-    match threads {
-        None => job(),
-        Some(n) => pool(n.get())?.install(job),
-    }
-    Ok(())
+    })
 }
 
 fn fill_chunks<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>], isa: Isa) {
@@ -67,6 +62,14 @@ fn fill_chunks<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mu
             })
         },
     );
+}
+
+/// Runs `f` on a pool of `threads` workers (None: the global pool).
+pub(crate) fn install<R: Send>(threads: Option<NonZeroUsize>, f: impl FnOnce() -> R + Send) -> Result<R, Error> {
+    match threads {
+        None => Ok(f()),
+        Some(n) => Ok(pool(n.get())?.install(f)),
+    }
 }
 
 /// A pool of exactly `n` threads, cached so repeated calls do not respawn.

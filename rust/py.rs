@@ -12,7 +12,10 @@ use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::{fill as core_fill, generate as core_generate, Distribution, Element, Error, Isa, Key, Options};
+use crate::{
+    fill as core_fill, fill_region, generate as core_generate, generate_region, Distribution, Element, Error, Isa, Key,
+    Options, Region,
+};
 
 fn to_py(err: Error) -> PyErr {
     match err {
@@ -30,7 +33,7 @@ fn distribution(name: &str, params: &[f64]) -> PyResult<Distribution> {
             Err(PyValueError::new_err(format!("{name} takes {n} parameters, got {}", params.len())))
         }
     };
-    let d = match name {
+    match name {
         "uniform" => arity(2).map(|_| Distribution::Uniform { low: params[0], high: params[1] }),
         "normal" => arity(2).map(|_| Distribution::Normal { mean: params[0], std: params[1] }),
         "truncated_normal" => arity(4).map(|_| Distribution::TruncatedNormal {
@@ -43,8 +46,7 @@ fn distribution(name: &str, params: &[f64]) -> PyResult<Distribution> {
         _ => Err(PyValueError::new_err(format!(
             "unknown distribution {name:?}; expected 'uniform', 'normal', 'truncated_normal' or 'constant'"
         ))),
-    }?;
-    Ok(d)
+    }
 }
 
 fn options(threads: Option<i64>, isa: Option<&str>) -> PyResult<Options> {
@@ -65,44 +67,78 @@ fn options(threads: Option<i64>, isa: Option<&str>) -> PyResult<Options> {
     Ok(Options { threads, isa })
 }
 
-/// Half-precision results go to Python as `uint16` bit patterns; the Python
-/// layer views them as `float16` or `ml_dtypes.bfloat16` (zero-copy), so
-/// the extension needs no bfloat16 NumPy type of its own.
-fn new_half_array<'py, H: Element + bytemuck::Pod>(
-    py: Python<'py>,
-    shape: &[usize],
-    len: usize,
-    dist: &Distribution,
-    key: Key,
-    offset: u64,
-    opts: &Options,
-) -> PyResult<Bound<'py, PyAny>> {
-    let v: Vec<H> = py.detach(|| core_generate::<H>(len, dist, key, offset, opts)).map_err(to_py)?;
-    let bits: Vec<u16> = bytemuck::allocation::cast_vec(v);
-    let array = ArrayD::from_shape_vec(IxDyn(shape), bits).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(array.into_pyarray(py).into_any())
+/// Which elements of the stream: a flat range from `offset`, or a region
+/// (full shape, start) whose extent is the array's shape.
+enum Place {
+    Offset(u64),
+    Region { full_shape: Vec<usize>, start: Vec<usize> },
 }
 
-fn new_array<'py, T: Element + numpy::Element>(
+impl Place {
+    fn new(offset: u64, region: Option<(Vec<usize>, Vec<usize>)>) -> PyResult<Place> {
+        match region {
+            None => Ok(Place::Offset(offset)),
+            Some(_) if offset != 0 => Err(PyValueError::new_err("give either offset or region, not both")),
+            Some((full_shape, start)) => Ok(Place::Region { full_shape, start }),
+        }
+    }
+
+    fn generate<T: Element>(
+        &self,
+        shape: &[usize],
+        len: usize,
+        d: &Distribution,
+        key: Key,
+        o: &Options,
+    ) -> Result<Vec<T>, Error> {
+        match self {
+            Place::Offset(offset) => core_generate::<T>(len, d, key, *offset, o),
+            Place::Region { full_shape, start } => {
+                generate_region::<T>(&Region { full_shape, start, shape }, d, key, o)
+            }
+        }
+    }
+
+    fn fill<T: Element>(
+        &self,
+        out: &mut [T],
+        shape: &[usize],
+        d: &Distribution,
+        key: Key,
+        o: &Options,
+    ) -> Result<(), Error> {
+        match self {
+            Place::Offset(offset) => core_fill(out, d, key, *offset, o),
+            Place::Region { full_shape, start } => fill_region(out, &Region { full_shape, start, shape }, d, key, o),
+        }
+    }
+}
+
+/// A new array of `shape` owning the Rust buffer (moved, not copied).
+/// Half types go to Python as `uint16` bit patterns, which the Python layer
+/// views as `float16` or `ml_dtypes.bfloat16`: the extension needs no
+/// bfloat16 NumPy type of its own.
+fn new_array<'py, T: Element + bytemuck::Pod, B: numpy::Element + bytemuck::Pod>(
     py: Python<'py>,
     shape: &[usize],
     len: usize,
+    place: &Place,
     dist: &Distribution,
     key: Key,
-    offset: u64,
     opts: &Options,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let v: Vec<T> = py.detach(|| core_generate::<T>(len, dist, key, offset, opts)).map_err(to_py)?;
-    // The shape's product is `len`, so this cannot fail; it moves the Vec.
+    let v: Vec<T> = py.detach(|| place.generate::<T>(shape, len, dist, key, opts)).map_err(to_py)?;
+    let v: Vec<B> = bytemuck::allocation::cast_vec(v); // same type or f16/bf16 -> u16: no copy
     let array = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(array.into_pyarray(py).into_any())
 }
 
 /// A new C-contiguous array of `shape` holding elements `offset ..` of the
-/// sample stream `(seed, stream)` of distribution `dist`. The array owns the
-/// Rust buffer (no copy).
+/// sample stream `(seed, stream)` of distribution `dist` (or, with `region =
+/// (full_shape, start)`, the region of that shape of a tensor of
+/// `full_shape`). The array owns the Rust buffer (no copy).
 #[pyfunction]
-#[pyo3(signature = (shape, dtype, dist, params, seed, stream, offset=0, threads=None, isa=None))]
+#[pyo3(signature = (shape, dtype, dist, params, seed, stream, offset=0, threads=None, isa=None, region=None))]
 #[allow(clippy::too_many_arguments)]
 fn generate<'py>(
     py: Python<'py>,
@@ -115,57 +151,50 @@ fn generate<'py>(
     offset: u64,
     threads: Option<i64>,
     isa: Option<&str>,
+    region: Option<(Vec<usize>, Vec<usize>)>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = distribution(dist, &params)?;
     let opts = options(threads, isa)?;
+    let place = Place::new(offset, region)?;
     let len = shape
         .iter()
         .try_fold(1usize, |acc, &n| acc.checked_mul(n))
         .ok_or_else(|| PyValueError::new_err(format!("shape {shape:?} has too many elements to address")))?;
     let key = Key::new(seed, stream);
     match dtype {
-        "float32" => new_array::<f32>(py, &shape, len, &d, key, offset, &opts),
-        "float64" => new_array::<f64>(py, &shape, len, &d, key, offset, &opts),
-        "float16" => new_half_array::<half::f16>(py, &shape, len, &d, key, offset, &opts),
-        "bfloat16" => new_half_array::<half::bf16>(py, &shape, len, &d, key, offset, &opts),
+        "float32" => new_array::<f32, f32>(py, &shape, len, &place, &d, key, &opts),
+        "float64" => new_array::<f64, f64>(py, &shape, len, &place, &d, key, &opts),
+        "float16" => new_array::<half::f16, u16>(py, &shape, len, &place, &d, key, &opts),
+        "bfloat16" => new_array::<half::bf16, u16>(py, &shape, len, &place, &d, key, &opts),
         _ => Err(PyTypeError::new_err(format!(
             "unsupported dtype {dtype:?}; expected 'float16', 'bfloat16', 'float32' or 'float64'"
         ))),
     }
 }
 
-fn fill_array<T: Element + numpy::Element>(
+/// Fills the array in place; `T` is what the core writes, `B` the NumPy
+/// element type of `array` (the same, or u16 for the half types).
+fn fill_array<T: Element + bytemuck::Pod, B: numpy::Element + bytemuck::Pod>(
     py: Python<'_>,
-    array: &Bound<'_, PyArrayDyn<T>>,
+    array: &Bound<'_, PyArrayDyn<B>>,
+    place: &Place,
     dist: &Distribution,
     key: Key,
-    offset: u64,
     opts: &Options,
 ) -> PyResult<()> {
+    let shape = array.shape().to_vec();
     let mut guard = array.try_readwrite().map_err(|e| PyValueError::new_err(format!("out is not writable: {e}")))?;
     let slice = guard.as_slice_mut().map_err(|_| PyValueError::new_err("out must be C-contiguous and aligned"))?;
-    py.detach(|| core_fill(slice, dist, key, offset, opts)).map_err(to_py)
-}
-
-fn fill_half<H: Element + bytemuck::Pod>(
-    py: Python<'_>,
-    array: &Bound<'_, PyArrayDyn<u16>>,
-    dist: &Distribution,
-    key: Key,
-    offset: u64,
-    opts: &Options,
-) -> PyResult<()> {
-    let mut guard = array.try_readwrite().map_err(|e| PyValueError::new_err(format!("out is not writable: {e}")))?;
-    let slice = guard.as_slice_mut().map_err(|_| PyValueError::new_err("out must be C-contiguous and aligned"))?;
-    let halves: &mut [H] = bytemuck::cast_slice_mut(slice);
-    py.detach(|| core_fill(halves, dist, key, offset, opts)).map_err(to_py)
+    let values: &mut [T] = bytemuck::cast_slice_mut(slice);
+    py.detach(|| place.fill(values, &shape, dist, key, opts)).map_err(to_py)
 }
 
 /// Fills `out` (a writable, C-contiguous float32 or float64 array, or the
 /// `uint16` view of a float16/bfloat16 array with `half` naming which) in
-/// place with elements `offset ..` of the sample stream, in flat C order.
+/// place with elements `offset ..` of the sample stream in flat C order, or
+/// with `region = (full_shape, start)` the region of shape `out.shape`.
 #[pyfunction]
-#[pyo3(signature = (out, dist, params, seed, stream, offset=0, threads=None, isa=None, half=None))]
+#[pyo3(signature = (out, dist, params, seed, stream, offset=0, threads=None, isa=None, half=None, region=None))]
 #[allow(clippy::too_many_arguments)]
 fn fill(
     py: Python<'_>,
@@ -178,24 +207,26 @@ fn fill(
     threads: Option<i64>,
     isa: Option<&str>,
     half: Option<&str>,
+    region: Option<(Vec<usize>, Vec<usize>)>,
 ) -> PyResult<()> {
     let d = distribution(dist, &params)?;
     let opts = options(threads, isa)?;
+    let place = Place::new(offset, region)?;
     let key = Key::new(seed, stream);
     if let Some(name) = half {
         let a = out.cast::<PyArrayDyn<u16>>().map_err(|_| {
             PyTypeError::new_err(format!("with half={name:?}, out must be the uint16 view of the array"))
         })?;
         return match name {
-            "float16" => fill_half::<half::f16>(py, a, &d, key, offset, &opts),
-            "bfloat16" => fill_half::<half::bf16>(py, a, &d, key, offset, &opts),
+            "float16" => fill_array::<half::f16, u16>(py, a, &place, &d, key, &opts),
+            "bfloat16" => fill_array::<half::bf16, u16>(py, a, &place, &d, key, &opts),
             _ => Err(PyTypeError::new_err(format!("unknown half type {name:?}; expected 'float16' or 'bfloat16'"))),
         };
     }
     if let Ok(a) = out.cast::<PyArrayDyn<f32>>() {
-        fill_array(py, a, &d, key, offset, &opts)
+        fill_array::<f32, f32>(py, a, &place, &d, key, &opts)
     } else if let Ok(a) = out.cast::<PyArrayDyn<f64>>() {
-        fill_array(py, a, &d, key, offset, &opts)
+        fill_array::<f64, f64>(py, a, &place, &d, key, &opts)
     } else {
         let what = out.cast::<numpy::PyUntypedArray>().map_or_else(
             |_| out.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string()),

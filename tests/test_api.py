@@ -194,3 +194,40 @@ def test_scalar_and_int_shapes():
     assert varscale.uniform([2, np.int32(3)], seed=0).shape == (2, 3)
     assert varscale.uniform((4,), dtype=np.float64, seed=0).dtype == np.float64
     assert varscale.uniform((4,), dtype=None, seed=0).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "shape, axes, fans",
+    [
+        ((3, 3, 16, 32), dict(in_axis=-2, out_axis=-1), (144, 288)),
+        ((32, 16, 3, 3), dict(in_axis=1, out_axis=0), (144, 288)),
+        ((8, 3, 3, 16, 32), dict(batch_axis=0), (144, 288)),          # JAX defaults for in/out
+        ((4, 5, 6), dict(in_axis=(0, 1), out_axis=2), (20, 6)),
+        ((2, 4, 5, 6), dict(in_axis=(1, 2), out_axis=3, batch_axis=0), (20, 6)),
+    ],
+)
+def test_explicit_axes_as_jax(shape, axes, fans):
+    assert varscale.compute_fans(shape, **axes) == fans
+    # the axes override the layout in every fan-based initialiser
+    w = varscale.variance_scaling(shape, 1.0, "fan_in", "uniform", seed=0, dtype="float64", layout="torch", **axes)
+    assert np.abs(w).max() <= math.sqrt(3 / fans[0])
+
+
+@pytest.mark.parametrize(
+    "axes, match",
+    [
+        (dict(in_axis=5), "out of range"),
+        (dict(in_axis=0, out_axis=0), "must not overlap"),
+        (dict(in_axis=(0, 0)), "repeats an axis"),
+        (dict(batch_axis=1, in_axis=1, out_axis=2), "must not overlap"),
+        (dict(in_axis=1.5), "in_axis"),
+    ],
+)
+def test_bad_axes(axes, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        varscale.xavier_uniform((4, 5, 6), seed=0, **axes)
+
+
+def test_explicit_axes_need_two_dimensions():
+    with pytest.raises(ValueError, match="Must be at least 2D"):
+        varscale.compute_fans((5,), in_axis=0)

@@ -11,7 +11,7 @@ import operator
 import os
 import secrets
 import sys
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -193,3 +193,45 @@ def as_out(out: Any) -> Tuple[np.ndarray, Optional[str]]:
     if out.dtype.name in HALF_DTYPES:
         return out.view(np.uint16), out.dtype.name
     return out, None
+
+
+class RegionSpec(NamedTuple):
+    """A hyper-rectangle of a tensor: per-axis start and extent, and the
+    shape NumPy would give ``full[region]`` (integer indices drop their axis)."""
+
+    start: Tuple[int, ...]
+    extent: Tuple[int, ...]
+    shape: Tuple[int, ...]
+
+
+def as_region(full_shape: Tuple[int, ...], region: Any) -> RegionSpec:
+    """Resolve ``region`` (slices with step 1, ints, one Ellipsis; missing
+    trailing axes are taken whole) against ``full_shape``."""
+    items = region if isinstance(region, tuple) else (region,)
+    if sum(1 for r in items if r is Ellipsis) > 1:
+        raise ValueError("region may contain at most one Ellipsis")
+    if Ellipsis in items:
+        i = items.index(Ellipsis)
+        fill = len(full_shape) - (len(items) - 1)
+        items = items[:i] + (slice(None),) * max(fill, 0) + items[i + 1:]
+    if len(items) > len(full_shape):
+        raise ValueError(f"region {region!r} has {len(items)} entries for a {len(full_shape)}-dimensional shape")
+    items = items + (slice(None),) * (len(full_shape) - len(items))
+    start, extent, shape = [], [], []
+    for axis, (item, n) in enumerate(zip(items, full_shape)):
+        if isinstance(item, slice):
+            lo, hi, step = item.indices(n)
+            if step != 1:
+                raise ValueError(f"region slices must have step 1, got {item} on axis {axis}")
+            if hi <= lo:
+                raise ValueError(f"region {item} selects no elements of axis {axis} (length {n})")
+            start.append(lo)
+            extent.append(hi - lo)
+            shape.append(hi - lo)
+        else:
+            i = _as_int(f"region entry for axis {axis}", item)
+            if not -n <= i < n:
+                raise ValueError(f"region index {i} is out of range for axis {axis} of length {n}")
+            start.append(i % n)
+            extent.append(1)
+    return RegionSpec(tuple(start), tuple(extent), tuple(shape))

@@ -19,6 +19,7 @@ from ._checks import (
     HALF_DTYPES,
     ShapeLike,
     as_choice,
+    as_region,
     as_dtype,
     as_out,
     as_real,
@@ -29,7 +30,7 @@ from ._checks import (
     check_memory,
     numpy_dtype,
 )
-from ._fans import LAYOUTS, resolve_fans
+from ._fans import Axes, FanSpec
 from ._gain import calculate_gain
 
 #: Standard deviation of N(0, 1) truncated to [-2, 2], as Keras and JAX use it
@@ -57,71 +58,80 @@ def _centered_normal(std: float) -> _Dist:
     return _Dist("normal", (0.0, std))
 
 
-def _create(shape: ShapeLike, spec: _Spec, dtype: Any, seed: Optional[int], stream: int,
-            threads: Optional[int]) -> np.ndarray:
+def _create(shape: ShapeLike, spec: _Spec, dtype: Any, seed: Optional[int], stream: int, threads: Optional[int],
+            region: Any = None) -> np.ndarray:
     dims = as_shape(shape)
     dtype_name = as_dtype(dtype)
     seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
-    dist = spec(dims)
-    check_memory(dims, dtype_name)
-    result = _core.generate(dims, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v)
+    dist = spec(dims)  # fans from the full shape, also for a region
+    if region is None:
+        check_memory(dims, dtype_name)
+        result = _core.generate(dims, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v)
+    else:
+        r = as_region(dims, region)
+        check_memory(r.extent, dtype_name)
+        result = _core.generate(r.extent, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v,
+                                region=(dims, r.start)).reshape(r.shape)
     if dtype_name in HALF_DTYPES:
         # the core returns the bit patterns as uint16; view them (no copy)
         result = result.view(numpy_dtype(dtype_name))
     return result
 
 
-def _fill(out: Out, spec: _Spec, seed: Optional[int], stream: int, threads: Optional[int]) -> Out:
+def _fill(out: Out, spec: _Spec, seed: Optional[int], stream: int, threads: Optional[int], region: Any = None,
+          full_shape: Optional[ShapeLike] = None) -> Out:
     array, half = as_out(out)
     seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
-    if array.size == 0:
-        return out  # nothing to fill (torch.nn.init does the same)
-    dist = spec(array.shape)
-    _core.fill(array, dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half)
+    if (region is None) != (full_shape is None):
+        raise ValueError("region and full_shape go together: out holds the region of a tensor of full_shape")
+    if region is None:
+        if array.size == 0:
+            return out  # nothing to fill (torch.nn.init does the same)
+        dist = spec(array.shape)
+        _core.fill(array, dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half)
+        return out
+    dims = as_shape(full_shape)
+    r = as_region(dims, region)
+    if array.shape != r.shape:
+        raise ValueError(f"out has shape {array.shape} but region {region!r} of {dims} has shape {r.shape}")
+    dist = spec(dims)
+    _core.fill(array.reshape(r.extent), dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half,
+               region=(dims, r.start))
     return out
-
-
-def _fan_overrides(fan_in: Optional[int], fan_out: Optional[int], layout: str) -> None:
-    """Checks the layout and the overrides eagerly (before any early return)."""
-    resolve_fans((1, 1), layout, fan_in, fan_out, need=())
 
 
 # ---------------------------------------------------------------- specs
 
 
-def _xavier(gain: float, layout: str, fan_in: Optional[int], fan_out: Optional[int], uniform: bool) -> _Spec:
+def _xavier(gain: float, fans: FanSpec, uniform: bool) -> _Spec:
     gain = as_real("gain", gain, min_value=0.0)
-    _fan_overrides(fan_in, fan_out, layout)
 
     def spec(shape: Tuple[int, ...]) -> _Dist:
-        fi, fo = resolve_fans(shape, layout, fan_in, fan_out)
+        fi, fo = fans.fans(shape)
         std = gain * math.sqrt(2.0 / (fi + fo))
         return _symmetric_uniform(_SQRT3 * std) if uniform else _centered_normal(std)
 
     return spec
 
 
-def _kaiming(a: float, mode: str, nonlinearity: str, layout: str, fan_in: Optional[int],
-             fan_out: Optional[int], uniform: bool) -> _Spec:
+def _kaiming(a: float, mode: str, nonlinearity: str, fans: FanSpec, uniform: bool) -> _Spec:
     a = as_real("a", a)
     mode = as_choice("mode", mode, ("fan_in", "fan_out"))
     gain = calculate_gain(nonlinearity, a)
-    _fan_overrides(fan_in, fan_out, layout)
 
     def spec(shape: Tuple[int, ...]) -> _Dist:
-        fi, fo = resolve_fans(shape, layout, fan_in, fan_out, need=(mode,))
+        fi, fo = fans.fans(shape, need=(mode,))
         std = gain / math.sqrt(fi if mode == "fan_in" else fo)
         return _symmetric_uniform(_SQRT3 * std) if uniform else _centered_normal(std)
 
     return spec
 
 
-def _lecun(gain: float, layout: str, fan_in: Optional[int], fan_out: Optional[int], uniform: bool) -> _Spec:
+def _lecun(gain: float, fans: FanSpec, uniform: bool) -> _Spec:
     gain = as_real("gain", gain, min_value=0.0)
-    _fan_overrides(fan_in, fan_out, layout)
 
     def spec(shape: Tuple[int, ...]) -> _Dist:
-        fi, _ = resolve_fans(shape, layout, fan_in, fan_out, need=("fan_in",))
+        fi, _ = fans.fans(shape, need=("fan_in",))
         std = gain / math.sqrt(fi)
         return _symmetric_uniform(_SQRT3 * std) if uniform else _centered_normal(std)
 
@@ -132,16 +142,14 @@ VS_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 VS_DISTRIBUTIONS = ("truncated_normal", "normal", "untruncated_normal", "uniform")
 
 
-def _variance_scaling(scale: float, mode: str, distribution: str, layout: str, fan_in: Optional[int],
-                      fan_out: Optional[int]) -> _Spec:
+def _variance_scaling(scale: float, mode: str, distribution: str, fans: FanSpec) -> _Spec:
     scale = as_real("scale", scale, min_value=0.0, exclusive=True)
     mode = as_choice("mode", mode, VS_MODES)
     distribution = as_choice("distribution", distribution, VS_DISTRIBUTIONS)
-    _fan_overrides(fan_in, fan_out, layout)
     need = ("fan_in",) if mode == "fan_in" else ("fan_out",) if mode == "fan_out" else ("fan_in", "fan_out")
 
     def spec(shape: Tuple[int, ...]) -> _Dist:
-        fi, fo = resolve_fans(shape, layout, fan_in, fan_out, need=need)
+        fi, fo = fans.fans(shape, need=need)
         denominator = {"fan_in": fi, "fan_out": fo, "fan_avg": (fi + fo) / 2.0,
                        "fan_geo_avg": math.sqrt(fi * fo)}[mode]
         variance = scale / denominator
@@ -194,12 +202,27 @@ _COMMON_DOC = """
         see :class:`varscale.Generator`).
     threads : int, optional
         Worker threads; default all cores, or ``VARSCALE_NUM_THREADS``.
-        The values do not depend on it."""
+        The values do not depend on it.
+    region : tuple of slices/ints, optional
+        Generate only ``full[region]`` of the tensor of ``shape``, bit for bit
+        (step-1 slices, integers, one ``...``; as NumPy indexing). Fans come
+        from the full ``shape``; the cost is that of the region. For sharded
+        initialisation: each host builds its own shard."""
+
+_FANS_DOC = """
+    layout : {"torch", "keras", "jax"}, default "torch"
+        Where the fans are in ``shape``; see :func:`compute_fans`.
+    fan_in, fan_out : int, optional
+        Override the fans computed from ``shape``.
+    in_axis, out_axis, batch_axis : int or tuple of int, optional
+        Explicit axes as in ``jax.nn.initializers`` (override ``layout``);
+        see :func:`compute_fans`."""
 
 
 def xavier_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
                    stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None,
-                   fan_out: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+                   fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None,
+                   batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Xavier/Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
 
     Keeps the variance of activations (forward) and of gradients (backward)
@@ -213,35 +236,35 @@ def xavier_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32
     shape : int or tuple of int
         Shape of the weight tensor (every dimension >= 1).
     gain : float, default 1.0
-        Scale factor, e.g. :func:`calculate_gain` of the nonlinearity.
-    layout : {"torch", "keras", "jax"}, default "torch"
-        Where the fans are in ``shape``; see :func:`compute_fans`.
-    fan_in, fan_out : int, optional
-        Override the fans computed from ``shape``.""" + _COMMON_DOC + """
+        Scale factor, e.g. :func:`calculate_gain` of the nonlinearity.""" + _FANS_DOC + _COMMON_DOC + """
 
     Returns
     -------
     numpy.ndarray
         A new C-contiguous array that owns its (Rust-allocated) buffer.
     """
-    return _create(shape, _xavier(gain, layout, fan_in, fan_out, True), dtype, seed, stream, threads)
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _create(shape, _xavier(gain, fans, True), dtype, seed, stream, threads, region)
 
 
 def xavier_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
                   stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None,
-                  fan_out: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+                  fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None,
+                  batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Xavier/Glorot normal: ``N(0, std^2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
 
     Same variance as :func:`xavier_uniform`; as ``torch.nn.init.xavier_normal_``.
     Parameters as :func:`xavier_uniform`.
     """
-    return _create(shape, _xavier(gain, layout, fan_in, fan_out, False), dtype, seed, stream, threads)
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _create(shape, _xavier(gain, fans, False), dtype, seed, stream, threads, region)
 
 
 def kaiming_uniform(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
                     dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch",
-                    fan_in: Optional[int] = None, fan_out: Optional[int] = None,
-                    threads: Optional[int] = None) -> np.ndarray:
+                    fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None,
+                    out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None,
+                    region: Any = None) -> np.ndarray:
     """He/Kaiming uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``.
 
     ``gain = calculate_gain(nonlinearity, a)``; for ReLU ``sqrt(2)``, which
@@ -259,29 +282,29 @@ def kaiming_uniform(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlin
         ``nonlinearity="leaky_relu"``).
     mode : {"fan_in", "fan_out"}, default "fan_in"
     nonlinearity : str, default "leaky_relu"
-        See :func:`calculate_gain`.
-    layout, fan_in, fan_out
-        As :func:`xavier_uniform`.""" + _COMMON_DOC + """
+        See :func:`calculate_gain`.""" + _FANS_DOC + _COMMON_DOC + """
     """
-    return _create(shape, _kaiming(a, mode, nonlinearity, layout, fan_in, fan_out, True), dtype, seed, stream,
-                   threads)
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _create(shape, _kaiming(a, mode, nonlinearity, fans, True), dtype, seed, stream, threads, region)
 
 
 def kaiming_normal(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
                    dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch",
-                   fan_in: Optional[int] = None, fan_out: Optional[int] = None,
-                   threads: Optional[int] = None) -> np.ndarray:
+                   fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None,
+                   out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None,
+                   region: Any = None) -> np.ndarray:
     """He/Kaiming normal: ``N(0, std^2)`` with ``std = gain / sqrt(fan)``.
 
     As ``torch.nn.init.kaiming_normal_``; parameters as :func:`kaiming_uniform`.
     """
-    return _create(shape, _kaiming(a, mode, nonlinearity, layout, fan_in, fan_out, False), dtype, seed, stream,
-                   threads)
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _create(shape, _kaiming(a, mode, nonlinearity, fans, False), dtype, seed, stream, threads, region)
 
 
 def lecun_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
                   stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None,
-                  fan_out: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+                  fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None,
+                  batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """LeCun uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan_in)``, so ``Var(W) = gain^2 / fan_in``.
 
     Preserves the forward variance for linear units and is the initialiser
@@ -289,12 +312,14 @@ def lecun_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32"
     2017). Equals ``jax.nn.initializers.lecun_uniform`` for ``gain=1``.
     Parameters as :func:`xavier_uniform`.
     """
-    return _create(shape, _lecun(gain, layout, fan_in, fan_out, True), dtype, seed, stream, threads)
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _create(shape, _lecun(gain, fans, True), dtype, seed, stream, threads, region)
 
 
 def lecun_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
                  stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None,
-                 fan_out: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+                 fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None,
+                 batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """LeCun normal: ``N(0, std^2)`` with ``std = gain / sqrt(fan_in)``.
 
     The untruncated normal of the LeCun/SELU derivation. Note that Keras and
@@ -302,13 +327,15 @@ def lecun_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32",
     ``variance_scaling(shape, 1.0, "fan_in", "truncated_normal")``.
     Parameters as :func:`xavier_uniform`.
     """
-    return _create(shape, _lecun(gain, layout, fan_in, fan_out, False), dtype, seed, stream, threads)
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _create(shape, _lecun(gain, fans, False), dtype, seed, stream, threads, region)
 
 
 def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
                      distribution: str = "truncated_normal", *, dtype: Any = "float32", seed: Optional[int] = None,
                      stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None,
-                     fan_out: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+                     fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None,
+                     batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Variance scaling, as ``jax.nn.initializers.variance_scaling`` and Keras ``VarianceScaling``.
 
     ``variance = scale / n`` with ``n`` = ``fan_in``, ``fan_out``,
@@ -323,38 +350,40 @@ def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
 
     Xavier is ``scale=1, "fan_avg"``, He ``scale=2, "fan_in"``, LeCun
     ``scale=1, "fan_in"``. Note the default layout is ``"torch"``; JAX and
-    Keras kernels use ``layout="keras"``.
+    Keras kernels use ``layout="keras"`` (or ``in_axis=-2, out_axis=-1``).
 
     Parameters
     ----------
     shape : int or tuple of int
     scale : float > 0, default 1.0
     mode : {"fan_in", "fan_out", "fan_avg", "fan_geo_avg"}, default "fan_in"
-    distribution : {"truncated_normal", "normal", "untruncated_normal", "uniform"}
-    layout, fan_in, fan_out
-        As :func:`xavier_uniform`.""" + _COMMON_DOC + """
+    distribution : {"truncated_normal", "normal", "untruncated_normal", "uniform"}""" + _FANS_DOC + _COMMON_DOC + """
     """
-    return _create(shape, _variance_scaling(scale, mode, distribution, layout, fan_in, fan_out), dtype, seed,
-                   stream, threads)
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _create(shape, _variance_scaling(scale, mode, distribution, fans), dtype, seed, stream, threads, region)
 
 
 def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: Any = "float32",
-            seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None) -> np.ndarray:
+            seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None,
+            region: Any = None) -> np.ndarray:
     """Uniform on the closed interval ``[low, high]`` (``low <= high``, finite).
 
-    Values never leave ``[low, high]``; endpoints themselves are not drawn
-    except by rounding. As ``torch.nn.init.uniform_(t, a=low, b=high)``.
+    No value lies outside ``[low, high]``, compared in exact arithmetic
+    (bounds that the dtype cannot represent are rounded inward); the
+    endpoints themselves are drawn only by rounding. As
+    ``torch.nn.init.uniform_(t, a=low, b=high)``.
 
     Parameters
     ----------
     shape : int or tuple of int
     low, high : float, default 0.0 and 1.0""" + _COMMON_DOC + """
     """
-    return _create(shape, _uniform(low, high), dtype, seed, stream, threads)
+    return _create(shape, _uniform(low, high), dtype, seed, stream, threads, region)
 
 
 def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: Any = "float32",
-           seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None) -> np.ndarray:
+           seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None,
+           region: Any = None) -> np.ndarray:
     """Normal ``N(mean, std^2)`` by the Box-Muller transform (``std >= 0``).
 
     Tails reach 6.7 std in float32 and 8.6 std in float64 (32 and 52 random
@@ -366,19 +395,19 @@ def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: Any 
     mean : float, default 0.0
     std : float >= 0, default 1.0""" + _COMMON_DOC + """
     """
-    return _create(shape, _normal(mean, std), dtype, seed, stream, threads)
+    return _create(shape, _normal(mean, std), dtype, seed, stream, threads, region)
 
 
 def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
                      dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0,
-                     threads: Optional[int] = None) -> np.ndarray:
+                     threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """``N(mean, std^2)`` conditioned on ``[a, b]``, by inversion (no rejection).
 
     ``a`` and ``b`` are **absolute** bounds, as in
     ``torch.nn.init.trunc_normal_`` (not in units of ``std``): the defaults
-    truncate at +-2 when ``std=1``. They may be infinite. Values never leave
-    ``[a, b]``. Note the variance is below ``std^2``; see
-    :func:`variance_scaling` for the corrected initialiser.
+    truncate at +-2 when ``std=1``. They may be infinite. No value lies
+    outside ``[a, b]`` in exact arithmetic. Note the variance is below
+    ``std^2``; see :func:`variance_scaling` for the corrected initialiser.
 
     Parameters
     ----------
@@ -389,14 +418,14 @@ def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: f
         ``a < b``; an interval lying entirely more than 8 std from ``mean``
         is refused (inversion would be inaccurate there).""" + _COMMON_DOC + """
     """
-    return _create(shape, _truncated_normal(mean, std, a, b), dtype, seed, stream, threads)
+    return _create(shape, _truncated_normal(mean, std, a, b), dtype, seed, stream, threads, region)
 
 
 def constant(shape: ShapeLike, value: float, *, dtype: Any = "float32", seed: Optional[int] = None,
-             stream: int = 0, threads: Optional[int] = None) -> np.ndarray:
+             stream: int = 0, threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Every element equal to ``value`` (``seed``/``stream`` are accepted, for a
     uniform signature, and unused). As ``torch.nn.init.constant_``."""
-    return _create(shape, _constant(value), dtype, seed, stream, threads)
+    return _create(shape, _constant(value), dtype, seed, stream, threads, region)
 
 
 # ------------------------------------------------------------ in-place twins
@@ -405,75 +434,92 @@ _INPLACE_DOC = """In-place twin of :func:`{name}`: fills ``out`` and returns it.
 
     ``out`` is a writable, C-contiguous, aligned float16/bfloat16/float32/
     float64 numpy array (a memmap too) or a CPU torch tensor of those dtypes;
-    it is written
-    directly, without a copy. Fans come from ``out.shape``. A zero-size
-    ``out`` is returned unchanged. Other parameters as :func:`{name}`.
+    it is written directly, without a copy. Fans come from ``out.shape``. A
+    zero-size ``out`` is returned unchanged. With ``region`` and
+    ``full_shape``, ``out`` holds ``full[region]`` of a tensor of
+    ``full_shape`` (fans from ``full_shape``), e.g. the local shard of a
+    distributed parameter. Other parameters as :func:`{name}`.
     """
 
 
 def xavier_uniform_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
                     layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None,
-                    threads: Optional[int] = None) -> Out:
-    return _fill(out, _xavier(gain, layout, fan_in, fan_out, True), seed, stream, threads)
+                    in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (),
+                    threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _fill(out, _xavier(gain, fans, True), seed, stream, threads, region, full_shape)
 
 
 def xavier_normal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
                    layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None,
-                   threads: Optional[int] = None) -> Out:
-    return _fill(out, _xavier(gain, layout, fan_in, fan_out, False), seed, stream, threads)
+                   in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (),
+                   threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _fill(out, _xavier(gain, fans, False), seed, stream, threads, region, full_shape)
 
 
 def kaiming_uniform_(out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
                      seed: Optional[int] = None, stream: int = 0, layout: str = "torch",
-                     fan_in: Optional[int] = None, fan_out: Optional[int] = None,
-                     threads: Optional[int] = None) -> Out:
-    return _fill(out, _kaiming(a, mode, nonlinearity, layout, fan_in, fan_out, True), seed, stream, threads)
+                     fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None,
+                     out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None,
+                     region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _fill(out, _kaiming(a, mode, nonlinearity, fans, True), seed, stream, threads, region, full_shape)
 
 
 def kaiming_normal_(out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
                     seed: Optional[int] = None, stream: int = 0, layout: str = "torch",
-                    fan_in: Optional[int] = None, fan_out: Optional[int] = None,
-                    threads: Optional[int] = None) -> Out:
-    return _fill(out, _kaiming(a, mode, nonlinearity, layout, fan_in, fan_out, False), seed, stream, threads)
+                    fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None,
+                    out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None,
+                    region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _fill(out, _kaiming(a, mode, nonlinearity, fans, False), seed, stream, threads, region, full_shape)
 
 
 def lecun_uniform_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
                    layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None,
-                   threads: Optional[int] = None) -> Out:
-    return _fill(out, _lecun(gain, layout, fan_in, fan_out, True), seed, stream, threads)
+                   in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (),
+                   threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _fill(out, _lecun(gain, fans, True), seed, stream, threads, region, full_shape)
 
 
 def lecun_normal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
                   layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None,
-                  threads: Optional[int] = None) -> Out:
-    return _fill(out, _lecun(gain, layout, fan_in, fan_out, False), seed, stream, threads)
+                  in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (),
+                  threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _fill(out, _lecun(gain, fans, False), seed, stream, threads, region, full_shape)
 
 
 def variance_scaling_(out: Out, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
                       *, seed: Optional[int] = None, stream: int = 0, layout: str = "torch",
-                      fan_in: Optional[int] = None, fan_out: Optional[int] = None,
-                      threads: Optional[int] = None) -> Out:
-    return _fill(out, _variance_scaling(scale, mode, distribution, layout, fan_in, fan_out), seed, stream, threads)
+                      fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None,
+                      out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None,
+                      region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
+    return _fill(out, _variance_scaling(scale, mode, distribution, fans), seed, stream, threads, region, full_shape)
 
 
 def uniform_(out: Out, low: float = 0.0, high: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
-             threads: Optional[int] = None) -> Out:
-    return _fill(out, _uniform(low, high), seed, stream, threads)
+             threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    return _fill(out, _uniform(low, high), seed, stream, threads, region, full_shape)
 
 
 def normal_(out: Out, mean: float = 0.0, std: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
-            threads: Optional[int] = None) -> Out:
-    return _fill(out, _normal(mean, std), seed, stream, threads)
+            threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    return _fill(out, _normal(mean, std), seed, stream, threads, region, full_shape)
 
 
 def truncated_normal_(out: Out, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
-                      seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None) -> Out:
-    return _fill(out, _truncated_normal(mean, std, a, b), seed, stream, threads)
+                      seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None,
+                      region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    return _fill(out, _truncated_normal(mean, std, a, b), seed, stream, threads, region, full_shape)
 
 
 def constant_(out: Out, value: float, *, seed: Optional[int] = None, stream: int = 0,
-              threads: Optional[int] = None) -> Out:
-    return _fill(out, _constant(value), seed, stream, threads)
+              threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
+    return _fill(out, _constant(value), seed, stream, threads, region, full_shape)
 
 
 FRESH = (xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, lecun_uniform, lecun_normal,
