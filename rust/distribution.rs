@@ -4,6 +4,7 @@
 //! parameters derived from the fans; that arithmetic lives in the Python layer.
 
 use crate::error::Error;
+use crate::sampler::MAX_REACH;
 
 /// A distribution over the reals; parameters are in absolute units.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,8 +78,12 @@ impl Distribution {
                     return Err(Error::InvalidParameter(format!("a={low} must be less than b={high}")));
                 }
                 representable("mean", mean)?;
-                // Samples lie in [low, high] and within 9 std of the mean.
-                representable("sample bound", low.max(mean - 9.0 * std).abs().max(high.min(mean + 9.0 * std).abs()))
+                // Samples lie in [low, high] and within MAX_REACH std of the
+                // mean (the tail mode reaches farther than Box-Muller's 9).
+                representable(
+                    "sample bound",
+                    low.max(mean - MAX_REACH * std).abs().max(high.min(mean + MAX_REACH * std).abs()),
+                )
             }
             Distribution::Constant { value } => {
                 finite("value", value)?;
@@ -113,5 +118,10 @@ mod tests {
         assert!(too_big.validate(f64::MAX).is_ok());
         let open = Distribution::TruncatedNormal { mean: 0.0, std: 1.0, low: f64::NEG_INFINITY, high: 0.5 };
         assert!(open.validate(f64::from(f32::MAX)).is_ok());
+        // A far one-sided tail reaches 11.6 std: with std = max / 9 its
+        // samples would overflow, so it is refused.
+        let std = f64::from(f32::MAX) / 9.0;
+        let far = Distribution::TruncatedNormal { mean: 0.0, std, low: 7.5 * std, high: f64::INFINITY };
+        assert!(far.validate(f64::from(f32::MAX)).is_err());
     }
 }

@@ -182,6 +182,11 @@ fn fill_array<T: Element + bytemuck::Pod, B: numpy::Element + bytemuck::Pod>(
     key: Key,
     opts: &Options,
 ) -> PyResult<()> {
+    // `as_slice_mut` below also accepts Fortran order, whose memory order is
+    // not the flat C order in which element `i` gets stream value `i`.
+    if !array.is_c_contiguous() {
+        return Err(PyValueError::new_err("out must be C-contiguous and aligned"));
+    }
     let shape = array.shape().to_vec();
     let mut guard = array.try_readwrite().map_err(|e| PyValueError::new_err(format!("out is not writable: {e}")))?;
     let slice = guard.as_slice_mut().map_err(|_| PyValueError::new_err("out must be C-contiguous and aligned"))?;

@@ -159,3 +159,32 @@ def test_core_rejects_bad_arguments_too():
         _core.generate((8,), "float32", "uniform", (0.0, 1.0), 0, 0, offset=2**64 - 4)
     with pytest.raises(OverflowError):
         _core.generate((4,), "float32", "uniform", (0.0, 1.0), -1, 0)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_truncated_normal_far_tail_that_would_overflow_is_refused(dtype):
+    # Regression (issue 4): validation assumed every sample lies within 9 std
+    # of the mean, but the one-sided tail mode reaches 11.6 std. With
+    # std = max / 9 and a = 7.5 std, about 3 in 10^6 samples were inf.
+    big = float(np.finfo(dtype).max)
+    std = big / 9 * 0.999999
+    with pytest.raises(ValueError, match="overflows"):
+        varscale.truncated_normal(1 << 22, 0.0, std, 7.5 * std, np.inf, dtype=dtype, seed=0)
+    std = big / 12.5  # within reach: accepted, and every sample finite
+    x = varscale.truncated_normal(1 << 22, 0.0, std, 7.5 * std, np.inf, dtype=dtype, seed=0)
+    assert np.all(np.isfinite(x)) and x.min() >= np.asarray(7.5 * std, dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_core_fill_refuses_arrays_not_in_c_order(dtype):
+    # Regression (issue 4): the extension accepted Fortran-contiguous arrays
+    # (a transpose, np.asfortranarray) and filled them in memory order, not
+    # in the flat C order that defines which element gets which value. The
+    # public functions check first; _core.fill must not rely on that.
+    base = np.arange(48, dtype=dtype).reshape(6, 8)
+    for out in [base.T, np.asfortranarray(base), base.reshape(2, 3, 8).swapaxes(0, 2),
+                base.reshape(2, 3, 8).transpose(1, 0, 2), base[:, ::2], base[::-1]]:
+        before = out.copy()
+        with pytest.raises(ValueError, match="C-contiguous"):
+            _core.fill(out, "uniform", (0.0, 1.0), 0, 0)
+        np.testing.assert_array_equal(out, before)

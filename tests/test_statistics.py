@@ -30,6 +30,9 @@ CASES = [
     ("truncated_normal", (0.0, 1.0, -np.inf, np.inf), stats.norm()),               # central, unbounded
     ("truncated_normal", (0.0, 1.0, 2.5, 6.0), stats.truncnorm(2.5, 6)),           # upper tail
     ("truncated_normal", (1.0, 2.0, -np.inf, -5.0), stats.truncnorm(-np.inf, -3, 1.0, 2.0)),  # lower tail
+    ("truncated_normal", (0.0, 1.0, 7.5, np.inf), stats.truncnorm(7.5, np.inf)),     # far tail (limit is 8)
+    ("truncated_normal", (0.0, 1.0, -1.0, np.inf), stats.truncnorm(-1, np.inf)),     # central, one-sided
+    ("truncated_normal", (-2.0, 0.5, -2.1, -1.2), stats.truncnorm(-0.2, 1.6, -2.0, 0.5)),  # bounded, off-centre
 ]
 
 

@@ -6,7 +6,7 @@
 //! To print the table after an intended change:
 //! `VARSCALE_PRINT_PINS=1 cargo test --release --test values -- --nocapture`
 
-use varscale::{generate, Distribution, Element, Key, Options};
+use varscale::{fill_bits, generate, Ars4x32_7, Distribution, Element, Key, Options};
 
 /// FNV-1a over the little-endian bytes of each value's bit pattern.
 fn fnv1a(bits: impl Iterator<Item = u64>, width: usize) -> u64 {
@@ -41,6 +41,12 @@ fn cases() -> Vec<(&'static str, Distribution, Key)> {
             Distribution::TruncatedNormal { mean: 0.0, std: 1.0, low: 2.5, high: 4.0 },
             Key::new(1, 2),
         ),
+        // the lower tail: tail mode, mirrored
+        (
+            "truncated_normal",
+            Distribution::TruncatedNormal { mean: 1.0, std: 0.5, low: f64::NEG_INFINITY, high: -0.5 },
+            Key::new(3, 4),
+        ),
     ]
 }
 
@@ -70,6 +76,8 @@ const PINNED: &[(&str, usize, [u64; 4], u64)] = &[
     ("f64", 5, [0x3fdd37a5af3b3cf7, 0xc001e308751e264c, 0xbfd2e2cd3d092227, 0x3ff1c7dd816c8617], 0xc3b7d66ad2bbcc0f), // truncated_normal Key { seed: 1, stream: 2 }
     ("f32", 6, [0x402f0076, 0x40289e84, 0x402d3979, 0x406db7f9], 0x19a1c69dd7ee257d), // truncated_normal Key { seed: 1, stream: 2 }
     ("f64", 6, [0x400513d08ff1aa1f, 0x400db6ff2a30f0f1, 0x40068f2df0d5bf59, 0x40046585f63115fb], 0x8ce40ba4706d1b88), // truncated_normal Key { seed: 1, stream: 2 }
+    ("f32", 7, [0xbf071f2f, 0xbf2d86bd, 0xbf2a9e87, 0xbf25b736], 0x94eee2eba7a8ef10), // truncated_normal Key { seed: 3, stream: 4 }
+    ("f64", 7, [0xbfe5b0d79982619b, 0xbfe4b6e6ba16c0de, 0xbfe0000c3cc20adc, 0xbfea92263d1ba299], 0x3160453acffd275f), // truncated_normal Key { seed: 3, stream: 4 }
 ];
 
 #[test]
@@ -93,4 +101,37 @@ fn pinned_values_have_not_changed() {
         }
     }
     assert!(print || checked == 2 * cases().len());
+}
+
+/// (seed, stream, word offset, first four words, hash of 4096 words) of the
+/// raw ARS4x32-7 stream that every sampler reads (and `examples/raw_stream`
+/// writes). Key (0, 0) at offset 0 starts with `ars4x32::<7>(0, 0)`, the
+/// block the portable reference computes for the zero counter and key.
+/// The first words of each key were checked against that reference function
+/// for the key's first counter block.
+const PINNED_WORDS: &[(u64, u64, u64, [u32; 4], u64)] = &[
+    (0x0, 0, 0x0, [0xdacf61ff, 0xc45798f3, 0x113c7eeb, 0x101e27f3], 0x32f2dda8fe3df5e),
+    (u64::MAX, 1, 0x0, [0x13c57bbb, 0xbfd61d53, 0x5a3c3984, 0xce3f3b16], 0x8643b81e0e5c881b),
+    (0x7, 3, 1 << 40, [0xe197a53b, 0xf7a5c716, 0x596c9937, 0xf3cd7375], 0x658a2361e6d72fd7),
+];
+
+#[test]
+fn raw_generator_words_have_not_changed() {
+    let print = std::env::var_os("VARSCALE_PRINT_PINS").is_some();
+    let keys = [(0, 0, 0), (u64::MAX, 1, 0), (7, 3, 1 << 40)];
+    for (seed, stream, offset) in keys {
+        let mut w = vec![0u32; 4096];
+        fill_bits::<Ars4x32_7>(&mut w, Key::new(seed, stream), offset, &Options::default()).unwrap();
+        let hash = fnv1a(w.iter().map(|&x| u64::from(x)), 4);
+        if print {
+            println!(
+                "    ({seed:#x}, {stream}, {offset:#x}, [{:#010x}, {:#010x}, {:#010x}, {:#010x}], {hash:#x}),",
+                w[0], w[1], w[2], w[3]
+            );
+            continue;
+        }
+        let pin = PINNED_WORDS.iter().find(|p| (p.0, p.1, p.2) == (seed, stream, offset)).expect("every key is pinned");
+        assert_eq!(w[..4], pin.3, "key ({seed}, {stream}) offset {offset}: first words changed");
+        assert_eq!(hash, pin.4, "key ({seed}, {stream}) offset {offset}: words changed");
+    }
 }

@@ -39,6 +39,14 @@ use crate::rng::{word_pairs, Words};
 /// the mean the interval is refused rather than sampled inaccurately.
 pub const MAX_TAIL_START: f64 = 8.0;
 
+/// No sample lies farther than this many standard deviations from the mean,
+/// in any mode and precision. The farthest reach is the tail mode over
+/// `[MAX_TAIL_START, inf)` at the smallest uniform (`2^-53` in f64):
+/// `Q^-1(Q(8) 2^-53) = 11.6` (checked by the test `reach_is_bounded`).
+/// Parameter validation uses it to refuse parameters whose samples could
+/// overflow the output dtype.
+pub const MAX_REACH: f64 = 12.0;
+
 /// Truncation bound (in standard deviations) up to which the bounded mode applies.
 pub const BOUNDED_MAX: f64 = 2.0;
 
@@ -272,6 +280,35 @@ mod tests {
         assert!(Plan::new(0.0, 1.0, 9.0, 10.0).is_err());
         assert!(Plan::new(0.0, 1.0, -10.0, -9.0).is_err());
         assert!(Plan::new(0.0, 1.0, 7.5, f64::INFINITY).is_ok());
+    }
+
+    #[test]
+    fn reach_is_bounded() {
+        use crate::buffer::as_uninit_mut;
+        // All-zero and all-one words give the smallest and largest uniforms,
+        // the extreme outputs of every mode.
+        let plans = [
+            (MAX_TAIL_START, f64::INFINITY),
+            (f64::NEG_INFINITY, -MAX_TAIL_START),
+            (f64::NEG_INFINITY, f64::INFINITY),
+            (-3.0, f64::INFINITY),
+            (-2.0, 2.0),
+        ];
+        let mut reach = 0f64;
+        for (a, b) in plans {
+            for words in [[0u32; GROUP_32], [u32::MAX; GROUP_32]] {
+                let mut o32 = [0f32; GROUP_32];
+                TruncatedNormalF32::new(0.0, 1.0, a, b).unwrap().sample_group(&words, as_uninit_mut(&mut o32));
+                let mut o64 = [0f64; GROUP_64];
+                TruncatedNormalF64::new(0.0, 1.0, a, b).unwrap().sample_group(&words, as_uninit_mut(&mut o64));
+                for x in o32.iter().map(|&x| f64::from(x)).chain(o64) {
+                    assert!(x.is_finite() && x.abs() <= MAX_REACH, "{a} {b}: {x}");
+                    reach = reach.max(x.abs());
+                }
+            }
+        }
+        // the constant is not loose by more than one standard deviation
+        assert!(reach > MAX_REACH - 1.0, "{reach}");
     }
 
     #[test]
