@@ -90,3 +90,17 @@ def test_bad_region_types_and_in_place_mismatch():
         varscale.uniform_(np.empty((2, 2), np.float32), seed=0, full_shape=(4, 2))
     with pytest.raises(ValueError, match="has shape"):
         varscale.uniform_(np.empty((3, 2), np.float32), seed=0, region=(slice(0, 2),), full_shape=(4, 2))
+
+
+def test_regions_of_tensors_too_large_to_exist():
+    # 2^63 elements: no machine holds it, but any region of it can be generated
+    full = (2**33, 2**30)
+    corner = varscale.normal(full, seed=5, region=(slice(2**33 - 2, None), slice(2**30 - 3, None)))
+    flat = [(2**33 - 2) * 2**30 + 2**30 - 3, (2**33 - 1) * 2**30 + 2**30 - 3]
+    for row, start in enumerate(flat):
+        want = varscale._core.generate((3,), "float32", "normal", (0.0, 1.0), 5, 0, offset=start)
+        np.testing.assert_array_equal(corner[row], want)
+    with pytest.raises(ValueError, match="too many to address"):
+        varscale.normal((2**33, 2**31), seed=5, region=(0, 0))  # 2^64 elements
+    with pytest.raises(ValueError, match="too many to address"):
+        varscale.normal(full, seed=5)  # a whole tensor must fit in memory

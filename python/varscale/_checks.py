@@ -33,8 +33,10 @@ def _as_int(name: str, value: Any) -> int:
         raise TypeError(f"{name} must be an integer, got {value!r}") from None
 
 
-def as_shape(shape: ShapeLike) -> Tuple[int, ...]:
-    """A tuple of positive ints whose element count can be addressed."""
+def as_shape(shape: ShapeLike, virtual: bool = False) -> Tuple[int, ...]:
+    """A tuple of positive ints whose element count can be addressed: in
+    memory, or (``virtual``, the full shape of a region request) by the
+    generator's 64-bit element index."""
     if isinstance(shape, (bool, np.bool_)):
         raise TypeError(f"shape must be an int or a sequence of ints, got {shape!r}")
     try:
@@ -46,7 +48,8 @@ def as_shape(shape: ShapeLike) -> Tuple[int, ...]:
     for d in dims:
         if d <= 0:
             raise ValueError(f"shape {dims} has a dimension {d}; every dimension must be at least 1")
-    if math.prod(dims) * 8 > sys.maxsize:
+    limit = MAX_U64 if virtual else sys.maxsize // 8
+    if math.prod(dims) > limit:
         raise ValueError(f"shape {dims} has {math.prod(dims)} elements, too many to address")
     return dims
 

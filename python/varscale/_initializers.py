@@ -60,7 +60,7 @@ def _centered_normal(std: float) -> _Dist:
 
 def _create(shape: ShapeLike, spec: _Spec, dtype: Any, seed: Optional[int], stream: int, threads: Optional[int],
             region: Any = None) -> np.ndarray:
-    dims = as_shape(shape)
+    dims = as_shape(shape, virtual=region is not None)
     dtype_name = as_dtype(dtype)
     seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
     dist = spec(dims)  # fans from the full shape, also for a region
@@ -90,7 +90,7 @@ def _fill(out: Out, spec: _Spec, seed: Optional[int], stream: int, threads: Opti
         dist = spec(array.shape)
         _core.fill(array, dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half)
         return out
-    dims = as_shape(full_shape)
+    dims = as_shape(full_shape, virtual=True)
     r = as_region(dims, region)
     if array.shape != r.shape:
         raise ValueError(f"out has shape {array.shape} but region {region!r} of {dims} has shape {r.shape}")
