@@ -4,6 +4,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+__all__ = ["generate", "fill", "supported_isas", "best_isa", "GENERATOR", "MAX_THREADS", "__version__"]
+
 GENERATOR: str
 MAX_THREADS: int
 __version__: str
