@@ -55,7 +55,8 @@ def plot_demo(traces: Sequence[Any], path: str) -> bool:
         ax.grid(True, which="major", alpha=0.3)
     axes[0].set_ylabel("variance (log scale)")
     axes[1].legend(fontsize=8, loc="best", title="* derived pairing", title_fontsize=8)
-    fig.suptitle(f"{len(traces[0].forward)}-layer MLP: Xavier for tanh, He for ReLU, LeCun for SELU")
+    fig.suptitle(f"{len(traces[0].forward)}-layer MLP: Xavier for tanh, He for ReLU, LeCun for SELU "
+                 "(square layers: the xavier and lecun curves coincide)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
