@@ -14,8 +14,10 @@ FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
 def _needs(code):
-    return [m for m, pat in (("torch", r"\bimport torch\b|varscale\.torch"), ("jax", r"\bimport jax\b"))
-            if re.search(pat, code)]
+    """The optional modules a block uses (imports it, or names from them)."""
+    patterns = (("torch", r"\bimport torch\b|varscale\.torch|\btorch\.\w|\bvinit\."),
+                ("jax", r"\bimport jax\b|\bjax\.\w|\bjnp\."))
+    return [m for m, pat in patterns if re.search(pat, code)]
 
 
 def _blocks():
