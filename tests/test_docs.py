@@ -46,3 +46,33 @@ def test_code_block(page, index):
         if all(importlib.util.find_spec(m) is not None for m in _needs(code)):
             exec(compile(code, f"{page.name}", "exec"), namespace)
     exec(compile(blocks[index], f"{page.name}:{index}", "exec"), namespace)
+
+
+# The formulas of the variance-scaling derivation that the docs must state
+# (forward/backward conditions, Xavier's compromise, He, leaky ReLU, LeCun,
+# the uniform's variance), each with the page it belongs on.
+FORMULAS = [
+    ("index.md", "n_in Var(w) = 1"),
+    ("index.md", "n_out Var(w) = 1"),
+    ("index.md", "a^2 / 3"),
+    ("xavier.md", "Var(w) = 2 / (n_in + n_out)"),
+    ("xavier.md", "sqrt(6 / (n_in + n_out))"),
+    ("xavier.md", "sqrt(2 / (n_in + n_out))"),
+    ("kaiming.md", "Var(w) = 2 / n_in"),
+    ("kaiming.md", "Var(w) = 2 / n_out"),
+    ("kaiming.md", "sqrt(2 / n_in)"),
+    ("kaiming.md", "sqrt(6 / n_in)"),
+    ("kaiming.md", 'mode="fan_out"'),
+    ("kaiming.md", "sqrt(2 / (1 + a^2))"),
+    ("lecun.md", "sqrt(1 / n_in)"),
+    ("lecun.md", "sqrt(3 / n_in)"),
+    ("lecun.md", "SELU"),
+    ("variance_scaling.md", "0.87962566103423978"),
+    ("orthogonal.md", "sign(diag(R))"),
+    ("torch.md", "#23854"),
+]
+
+
+@pytest.mark.parametrize("page, formula", FORMULAS)
+def test_formula_is_stated(page, formula):
+    assert formula in (DOCS / page).read_text(encoding="utf-8")

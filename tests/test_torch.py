@@ -274,6 +274,16 @@ def test_default_seed_follows_torch_manual_seed():
     assert not torch.equal(a, b)
 
 
+def test_stale_autograd_graph_notices_the_write():
+    """The fill goes around autograd (like torch's no_grad fill) but bumps the
+    version counter, so a graph that saved the old values refuses to run."""
+    w = torch.nn.Parameter(torch.ones(3, 3))
+    y = (w * w).sum()  # saves w for backward
+    vinit.normal_(w, seed=0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
 def test_non_contiguous_tensor_is_filled_through_a_copy():
     base = torch.zeros(40, 60)
     view = base.t()  # (60, 40), not contiguous

@@ -29,6 +29,6 @@ def test_core_stub_matches_the_extension(tmp_path):
 
 def test_typed_usage_checks(tmp_path):
     res = _run(["mypy", "--no-incremental", "--cache-dir", os.devnull, "--config-file", os.devnull,
-                "--disallow-untyped-calls", "--warn-unused-ignores", str(HERE / "typing" / "usage.py")], tmp_path)
+                "--disallow-untyped-calls", "--warn-unused-ignores", str(HERE / "typecheck" / "usage.py")], tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Success" in res.stdout

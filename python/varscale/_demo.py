@@ -105,6 +105,22 @@ def simulate(scheme: str, activation: str, *, layers: int = 50, width: int = 512
     ``0`` and ``layers + 1``. Every run with the same seed therefore sees the
     same underlying numbers, scaled by the scheme's std (common random
     numbers: the curves differ only by the scheme and the activation).
+
+    Parameters
+    ----------
+    scheme : {"xavier", "he", "lecun"}
+        ``xavier_normal`` (``Var = 2 / (n_in + n_out)``), ``kaiming_normal``
+        with the ReLU gain (``2 / n_in``) or ``lecun_normal`` (``1 / n_in``).
+    activation : {"tanh", "relu", "selu"}
+    layers, width, batch : int >= 1
+    seed : int
+    dtype : {"float32", "float64"}
+
+    Returns
+    -------
+    Trace
+        The per-layer forward and backward variances (float64 arrays of
+        length ``layers``).
     """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; expected one of {tuple(SCHEMES)}")

@@ -56,7 +56,7 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from typing import Any, Callable, Dict, List, Optional, Tuple, cast
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, cast
 
 import numpy as np
 import torch
@@ -160,33 +160,92 @@ def _fans(tensor: Tensor) -> Tuple[int, int]:
 
 # ------------------------------------------------------------- drop-ins
 
+_TENSOR = """
+    Parameters
+    ----------
+    tensor : torch.Tensor
+        float16, bfloat16, float32 or float64, any device and layout (see the
+        module docstring for how each is filled)."""
 
+_TAIL = """
+    generator : torch.Generator, optional
+        torch's argument: a 64-bit seed is drawn from it (advancing it).
+        Not together with ``seed``.
+    seed : int in [0, 2**64), optional
+        varscale's seed: element ``i`` (row-major) is then a pure function of
+        ``(seed, stream, i)``. Default: drawn from ``generator``, else from
+        torch's default generator (so ``torch.manual_seed`` applies).
+    stream : int in [0, 2**64), default 0
+        Independent sequence under the same seed (one per tensor).
+
+    Returns
+    -------
+    torch.Tensor
+        ``tensor`` itself, filled in place.
+
+    Raises
+    ------
+    TypeError
+        ``tensor`` is not a tensor or has another dtype; ``seed`` together
+        with ``generator``; arguments of the wrong type.
+    ValueError
+        Invalid parameter values (named in the message); fewer than 2
+        dimensions where fans are needed (torch's message).
+    """
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _doc(params: str) -> Callable[[_F], _F]:
+    """Append the numpy-style Parameters (tensor, ``params``, the seeding
+    arguments), Returns and Raises sections shared by the random drop-ins."""
+    def deco(fn: _F) -> _F:
+        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n" + _TENSOR + params + _TAIL
+        return fn
+
+    return deco
+
+
+@_doc('''
+    a, b : float, default 0.0 and 1.0
+        Bounds, ``a <= b``.''')
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Optional[torch.Generator] = None, *,
              seed: Optional[int] = None, stream: int = 0) -> Tensor:
     """Fill ``tensor`` with ``U(a, b)``, as ``torch.nn.init.uniform_``.
 
-    Values lie in the closed interval ``[a, b]`` (``a <= b``); see the module
-    docstring for ``seed``, ``stream``, ``generator`` and devices.
+    Values lie in the closed interval ``[a, b]``.
     """
     return _fill(tensor, "uniform_", lambda t, s: _vs.uniform_(t, a, b, seed=s, stream=stream), seed, generator)
 
 
+@_doc('''
+    mean : float, default 0.0
+    std : float >= 0, default 1.0''')
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Optional[torch.Generator] = None, *,
             seed: Optional[int] = None, stream: int = 0) -> Tensor:
-    """Fill ``tensor`` with ``N(mean, std^2)``, as ``torch.nn.init.normal_``."""
+    """Fill ``tensor`` with ``N(mean, std^2)``, as ``torch.nn.init.normal_``.
+
+    Box-Muller transform; see :func:`varscale.normal`.
+    """
     return _fill(tensor, "normal_", lambda t, s: _vs.normal_(t, mean, std, seed=s, stream=stream), seed, generator)
 
 
+@_doc('''
+    mean : float, default 0.0
+    std : float > 0, default 1.0
+    a, b : float, default -2.0 and 2.0
+        Absolute bounds, ``a < b``; may be infinite.''')
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator: Optional[torch.Generator] = None, *, seed: Optional[int] = None,
                   stream: int = 0) -> Tensor:
     """Fill ``tensor`` with ``N(mean, std^2)`` truncated to ``[a, b]``, as ``torch.nn.init.trunc_normal_``.
 
     ``a`` and ``b`` are absolute bounds, as in torch (not multiples of
-    ``std``); the defaults are -2 and 2. Sampled by inversion (no rejection),
-    so the cost does not depend on how much mass ``[a, b]`` holds. An
-    interval more than 8 std away from ``mean`` is refused (torch only warns
-    beyond 2 std).
+    ``std``). Sampled by inversion (no rejection), so the cost does not
+    depend on how much mass ``[a, b]`` holds; values never leave ``[a, b]``.
+    An interval more than 8 std away from ``mean`` is refused (torch only
+    warns beyond 2 std). See ``docs/truncated_normal.md``.
     """
     return _fill(tensor, "trunc_normal_",
                  lambda t, s: _vs.truncated_normal_(t, mean, std, a, b, seed=s, stream=stream), seed, generator)
@@ -195,9 +254,20 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 def constant_(tensor: Tensor, val: float, *, seed: Optional[int] = None, stream: int = 0) -> Tensor:
     """Fill ``tensor`` with ``val``, as ``torch.nn.init.constant_``.
 
-    ``seed``/``stream`` are accepted for a uniform signature and unused.
-    Float16/bfloat16/float32/float64 tensors are filled by varscale (in
-    place, parallel); any other dtype by torch's ``fill_``.
+    Parameters
+    ----------
+    tensor : torch.Tensor
+        Any dtype and device: float16/bfloat16/float32/float64 tensors are
+        filled by varscale (in place, parallel; other devices and layouts
+        through a CPU temporary), any other dtype by torch's ``fill_``.
+    val : float
+    seed, stream
+        Accepted for a uniform signature, unused.
+
+    Returns
+    -------
+    torch.Tensor
+        ``tensor`` itself.
     """
     _check_tensor(tensor, "constant_")
     if tensor.dtype not in _FLOAT_DTYPES:
@@ -216,10 +286,16 @@ def zeros_(tensor: Tensor, *, seed: Optional[int] = None, stream: int = 0) -> Te
     return constant_(tensor, 0.0)
 
 
+@_doc('''
+    gain : float >= 0, default 1.0''')
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.Generator] = None, *,
                     seed: Optional[int] = None, stream: int = 0) -> Tensor:
-    """Xavier/Glorot uniform, as ``torch.nn.init.xavier_uniform_``: ``U(-a, a)``,
-    ``a = gain * sqrt(6 / (fan_in + fan_out))`` with torch's fans."""
+    """Xavier/Glorot uniform, as ``torch.nn.init.xavier_uniform_``.
+
+    ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``, i.e.
+    ``Var(w) = gain^2 * 2 / (fan_in + fan_out)``, torch's fans (weight
+    ``(out, in, *k)``). Glorot & Bengio (2010).
+    """
     fan_in, fan_out = _fans(tensor)
     if tensor.numel() == 0:
         return tensor
@@ -227,10 +303,15 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch
         t, gain, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out), seed, generator)
 
 
+@_doc('''
+    gain : float >= 0, default 1.0''')
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.Generator] = None, *,
                    seed: Optional[int] = None, stream: int = 0) -> Tensor:
-    """Xavier/Glorot normal, as ``torch.nn.init.xavier_normal_``: ``N(0, std^2)``,
-    ``std = gain * sqrt(2 / (fan_in + fan_out))`` with torch's fans."""
+    """Xavier/Glorot normal, as ``torch.nn.init.xavier_normal_``.
+
+    ``N(0, std^2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``
+    (untruncated), torch's fans. Glorot & Bengio (2010).
+    """
     fan_in, fan_out = _fans(tensor)
     if tensor.numel() == 0:
         return tensor
@@ -250,33 +331,57 @@ def _kaiming(name: str, fill: Callable[..., Any], tensor: Tensor, a: float, mode
                                                  fan_out=fan_out), seed, generator)
 
 
+@_doc('''
+    a : float, default 0
+        Negative slope of the leaky ReLU (``nonlinearity="leaky_relu"``).
+    mode : {"fan_in", "fan_out"}, default "fan_in"
+        Any case, as torch. ``fan_in`` keeps the forward variance,
+        ``fan_out`` the backward one.
+    nonlinearity : str, default "leaky_relu"
+        See :func:`calculate_gain`.''')
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                      generator: Optional[torch.Generator] = None, *, seed: Optional[int] = None,
                      stream: int = 0) -> Tensor:
-    """He/Kaiming uniform, as ``torch.nn.init.kaiming_uniform_``: ``U(-b, b)``,
-    ``b = gain * sqrt(3 / fan)``, ``gain = calculate_gain(nonlinearity, a)``,
-    ``fan`` = torch's ``fan_in`` or ``fan_out`` per ``mode``.
+    """He/Kaiming uniform, as ``torch.nn.init.kaiming_uniform_``.
 
+    ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``,
+    ``gain = calculate_gain(nonlinearity, a)`` and ``fan`` torch's ``fan_in``
+    or ``fan_out`` per ``mode``: ``sqrt(6 / fan_in)`` for ReLU.
     ``a=math.sqrt(5)`` (torch's Linear/Conv default) gives
-    ``b = 1 / sqrt(fan_in)``.
+    ``b = 1 / sqrt(fan_in)``. He et al. (2015). A zero-element tensor is
+    returned with torch's warning.
     """
     return _kaiming("kaiming_uniform_", _vs.kaiming_uniform_, tensor, a, mode, nonlinearity, generator, seed,
                     stream)
 
 
+@_doc('''
+    a : float, default 0
+    mode : {"fan_in", "fan_out"}, default "fan_in"
+    nonlinearity : str, default "leaky_relu"
+        As :func:`kaiming_uniform_`.''')
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     generator: Optional[torch.Generator] = None, *, seed: Optional[int] = None,
                     stream: int = 0) -> Tensor:
-    """He/Kaiming normal, as ``torch.nn.init.kaiming_normal_``: ``N(0, std^2)``,
-    ``std = gain / sqrt(fan)``."""
+    """He/Kaiming normal, as ``torch.nn.init.kaiming_normal_``.
+
+    ``N(0, std^2)`` with ``std = gain / sqrt(fan)``: ``sqrt(2 / fan_in)``
+    for ReLU. He et al. (2015).
+    """
     return _kaiming("kaiming_normal_", _vs.kaiming_normal_, tensor, a, mode, nonlinearity, generator, seed, stream)
 
 
+@_doc('''
+    gain : float >= 0, default 1.0''')
 def lecun_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.Generator] = None, *,
                    seed: Optional[int] = None, stream: int = 0) -> Tensor:
-    """LeCun uniform (not in torch): ``U(-b, b)``, ``b = gain * sqrt(3 / fan_in)``,
-    i.e. ``Var(w) = gain^2 / fan_in``, with torch's fans. The initialiser of
-    SELU networks (Klambauer et al. 2017)."""
+    """LeCun uniform (not in torch; torch's equivalent is
+    ``kaiming_uniform_(w, nonlinearity="linear")``).
+
+    ``U(-b, b)`` with ``b = gain * sqrt(3 / fan_in)``, i.e.
+    ``Var(w) = gain^2 / fan_in``, torch's fans. The initialiser of
+    self-normalising (SELU) networks (LeCun et al. 1998; Klambauer et al. 2017).
+    """
     fan_in, fan_out = _fans(tensor)
     if tensor.numel() == 0:
         return tensor
@@ -284,11 +389,16 @@ def lecun_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.
         t, gain, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out), seed, generator)
 
 
+@_doc('''
+    gain : float >= 0, default 1.0''')
 def lecun_normal_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.Generator] = None, *,
                   seed: Optional[int] = None, stream: int = 0) -> Tensor:
-    """LeCun normal (not in torch): ``N(0, std^2)``, ``std = gain / sqrt(fan_in)``
-    (untruncated; JAX's ``lecun_normal`` is truncated, see
-    ``varscale.variance_scaling``)."""
+    """LeCun normal (not in torch; torch's equivalent is
+    ``kaiming_normal_(w, nonlinearity="linear")``).
+
+    ``N(0, std^2)`` with ``std = gain / sqrt(fan_in)``, untruncated (JAX's
+    ``lecun_normal`` is truncated: ``varscale.variance_scaling``).
+    """
     fan_in, fan_out = _fans(tensor)
     if tensor.numel() == 0:
         return tensor
@@ -296,12 +406,16 @@ def lecun_normal_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.G
         t, gain, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out), seed, generator)
 
 
+@_doc('''
+    gain : float, default 1''')
 def orthogonal_(tensor: Tensor, gain: float = 1, generator: Optional[torch.Generator] = None, *,
                 seed: Optional[int] = None, stream: int = 0) -> Tensor:
     """(Semi-)orthogonal matrix times ``gain``, as ``torch.nn.init.orthogonal_``.
 
-    See :func:`varscale.orthogonal`: the normal matrix comes from varscale,
-    the QR from NumPy, in float64 for float64 tensors and float32 otherwise.
+    Rows ``shape[0]``, columns the rest flattened; ``W W^T = gain^2 I`` or
+    ``W^T W = gain^2 I``. The normal matrix comes from varscale, the QR from
+    NumPy, in float64 for float64 tensors and float32 otherwise; see
+    :func:`varscale.orthogonal`. Saxe et al. (2014).
     """
     _check_tensor(tensor, "orthogonal_")
     if tensor.dim() < 2:
