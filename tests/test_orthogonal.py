@@ -125,3 +125,28 @@ def test_errors():
         varscale.orthogonal_(np.empty((4, 6), np.float32).T, seed=0)
     empty = np.empty((0, 4), np.float32)
     assert varscale.orthogonal_(empty, seed=0) is empty  # zero-size: a no-op, as torch
+
+
+# hypothesis: any shape, dtype, seed, stream, gain and thread count gives a
+# finite, deterministic, (semi-)orthogonal result equal to the in-place twin
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.lists(st.integers(1, 12), min_size=2, max_size=4).map(tuple),
+       dtype=st.sampled_from(["float32", "float64", "float16"]),
+       seed=st.integers(0, 2**64 - 1), stream=st.integers(0, 2**64 - 1),
+       gain=st.floats(-4, 4, allow_nan=False).filter(lambda g: abs(g) > 1e-3),
+       threads=st.sampled_from([None, 1, 3]))
+def test_any_input(shape, dtype, seed, stream, gain, threads):
+    w = varscale.orthogonal(shape, gain, dtype=dtype, seed=seed, stream=stream, threads=threads)
+    assert w.shape == shape and w.dtype == dtype and np.all(np.isfinite(w))
+    again = varscale.orthogonal(shape, gain, dtype=dtype, seed=seed, stream=stream)
+    np.testing.assert_array_equal(w.view(np.uint8), again.view(np.uint8))
+    out = np.empty(shape, dtype)
+    varscale.orthogonal_(out, gain, seed=seed, stream=stream, threads=threads)
+    np.testing.assert_array_equal(out.view(np.uint8), w.view(np.uint8))
+    tol = {"float16": 4e-3, "float32": 1e-5, "float64": 1e-12}[dtype] * max(shape[0], w.size // shape[0])
+    np.testing.assert_allclose(_gram(w) / gain**2, np.eye(min(shape[0], w.size // shape[0])), atol=tol)
