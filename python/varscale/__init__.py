@@ -9,9 +9,13 @@ generated alone. Fresh arrays are returned without a copy.
 >>> import varscale
 >>> w = varscale.kaiming_uniform((4096, 4096), nonlinearity="relu", seed=0)
 >>> varscale.xavier_normal_(w, seed=0, stream=1)   # in place, like torch.nn.init
+
+``varscale.torch`` (imported on its own, needs torch) has drop-ins for the
+``torch.nn.init`` functions and ``init_module`` for whole models.
 """
 
 from . import _core
+from ._conv import conv_fans
 from ._fans import LAYOUTS, compute_fans
 from ._gain import NONLINEARITIES, calculate_gain
 from ._generator import Generator
@@ -40,6 +44,7 @@ from ._initializers import (
     xavier_uniform,
     xavier_uniform_,
 )
+from ._orthogonal import orthogonal, orthogonal_
 
 __version__: str = _core.__version__
 #: Name of the counter-based generator behind every sample.
@@ -53,6 +58,7 @@ __all__ = [
     "Generator",
     "calculate_gain",
     "compute_fans",
+    "conv_fans",
     "constant",
     "constant_",
     "kaiming_normal",
@@ -65,6 +71,8 @@ __all__ = [
     "lecun_uniform_",
     "normal",
     "normal_",
+    "orthogonal",
+    "orthogonal_",
     "truncated_normal",
     "truncated_normal_",
     "uniform",

@@ -1,8 +1,16 @@
-"""``python -m varscale``: initialise a large tensor and report speed and statistics.
+"""``python -m varscale``: the main job, and the ``demo`` and ``bench`` subcommands.
 
-The main job: create a 1 GiB float32 weight tensor with He (Kaiming) normal
-initialisation, time it, and check its sample statistics against the
-formula. Options: ``--gib``, ``--init``, ``--dtype``, ``--threads``, ``--seed``.
+``python -m varscale [run] [options]``
+    The main job (the default when no subcommand is given): create a 1 GiB
+    float32 weight tensor with He (Kaiming) normal initialisation, time it,
+    and check its sample statistics against the formula. Options:
+    ``--gib``, ``--init``, ``--dtype``, ``--threads``, ``--seed``, ``--repeat``.
+``python -m varscale demo [--layers 50 --width 512 --batch 256 --out demo.png]``
+    Activation and gradient variance through a deep MLP for Xavier/He/LeCun
+    x tanh/ReLU/SELU: a text table, and a PNG plot when matplotlib is
+    installed.
+``python -m varscale bench [--gib 1 --repeat 7 --plot bench.png ...]``
+    The side-by-side benchmark (``varscale._bench``), optionally plotted.
 """
 
 from __future__ import annotations
@@ -53,9 +61,17 @@ def _moments(x: np.ndarray, chunk: int = 1 << 22) -> Tuple[float, float, float, 
     return mean, math.sqrt(max(total_sq / flat.size - mean * mean, 0.0)), lo, hi
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m varscale", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+_RUN_DESCRIPTION = """The main job: create a weight tensor (1 GiB of float32 He-normal weights by
+default), time it, and check its sample statistics against the formula."""
+
+SUBCOMMANDS = ("run", "demo", "bench")
+
+
+def run(argv: Optional[List[str]] = None) -> int:
+    """The main job; exit status 0 when the statistics match the formula."""
+    p = argparse.ArgumentParser(prog="python -m varscale [run]", description=_RUN_DESCRIPTION,
+                                epilog="Other subcommands: python -m varscale demo --help, "
+                                       "python -m varscale bench --help")
     p.add_argument("--gib", type=float, default=1.0, help="tensor size in GiB (default 1)")
     p.add_argument("--init", choices=sorted(_INITS), default="kaiming_normal")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
@@ -95,6 +111,29 @@ def main(argv: Optional[List[str]] = None) -> int:
         ok = ok and max(-lo, hi) <= bound(fan_in, fan_out) * (1 + 1e-6)
     print("statistics match the formula" if ok else "STATISTICS DO NOT MATCH THE FORMULA")
     return 0 if ok else 1
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Dispatch on the first argument; anything that is not a subcommand
+    (no argument, or an option such as ``--gib``) goes to the main job, so
+    ``python -m varscale`` keeps meaning what the README says."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args and args[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    if args and args[0] == "demo":
+        from . import _demo
+        return _demo.main(args[1:])
+    if args and args[0] == "bench":
+        from . import _bench
+        return _bench.main(args[1:])
+    if args and args[0] == "run":
+        args = args[1:]
+    elif args and not args[0].startswith("-"):
+        print(f"python -m varscale: unknown subcommand {args[0]!r}; expected one of {SUBCOMMANDS} "
+              "(or options of the main job)", file=sys.stderr)
+        return 2
+    return run(args)
 
 
 if __name__ == "__main__":

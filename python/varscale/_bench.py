@@ -232,7 +232,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--json", default=None, help="write all results to this file")
     p.add_argument("--no-small", action="store_true", help="skip the GPT-2 small-tensor case")
     p.add_argument("--no-rss", action="store_true", help="skip the peak-RSS measurement")
+    p.add_argument("--plot", default=None, metavar="FILE.png",
+                   help="bar chart of G samples/s per case (needs matplotlib)")
     args = p.parse_args(argv)
+    if args.plot is not None and not args.plot.lower().endswith(".png"):
+        p.error(f"--plot must name a .png file, got {args.plot!r}")  # before the long run, not after
 
     info = {"varscale": varscale.__version__, "generator": varscale.GENERATOR, "isa": _core.best_isa(),
             "numpy": np.__version__, "python": platform.python_version(), "machine": platform.machine(),
@@ -261,6 +265,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
         print(f"\nwrote {args.json}")
+    if args.plot:
+        from ._plots import plot_bench
+        title = (f"varscale {info['varscale']} benchmark: {info['cpu']}, {info['threads']} threads, "
+                 f"{args.gib:g} GiB case")
+        if plot_bench(results["rows"], args.plot, title):
+            print(f"wrote {args.plot}")
+        else:
+            print("matplotlib is not installed: no plot (pip install matplotlib)")
     return 0
 
 

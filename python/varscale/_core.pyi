@@ -1,8 +1,10 @@
 """Type stubs of the Rust extension module (rust/py.rs)."""
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
+
+__all__ = ["generate", "fill", "supported_isas", "best_isa", "GENERATOR", "MAX_THREADS", "__version__"]
 
 GENERATOR: str
 MAX_THREADS: int
@@ -18,6 +20,7 @@ def generate(
     offset: int = 0,
     threads: Optional[int] = None,
     isa: Optional[str] = None,
+    region: Optional[Tuple[Sequence[int], Sequence[int]]] = None,
 ) -> np.ndarray:
     """New C-contiguous array of ``shape`` with elements ``offset..`` of the
     stream ``(seed, stream)`` of ``dist`` ("uniform" (low, high), "normal"
@@ -35,6 +38,7 @@ def fill(
     threads: Optional[int] = None,
     isa: Optional[str] = None,
     half: Optional[str] = None,
+    region: Optional[Tuple[Sequence[int], Sequence[int]]] = None,
 ) -> None:
     """Fill a writable C-contiguous float32/float64 array in place with
     elements ``offset..`` of the stream, in flat C order; with ``half``

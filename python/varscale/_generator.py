@@ -7,6 +7,7 @@ import threading
 from typing import Any, Callable, Optional
 
 from . import _initializers as init
+from . import _orthogonal
 from ._checks import as_seed, as_stream
 
 
@@ -89,3 +90,5 @@ class Generator:
     normal_ = _method(init.normal_)
     truncated_normal_ = _method(init.truncated_normal_)
     constant_ = _method(init.constant_)
+    orthogonal = _method(_orthogonal.orthogonal)
+    orthogonal_ = _method(_orthogonal.orthogonal_)
