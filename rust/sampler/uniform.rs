@@ -23,6 +23,18 @@ pub struct Uniform<T> {
     half: T,
     low: T,
     high: T,
+    /// Whether some output could fall outside `[low, high]` unclamped.
+    /// `fma(half, s, center)` is monotone in `s` (rounding preserves order),
+    /// so checking the two extreme variates decides it for all of them; in
+    /// the usual case the clamp is skipped, which saves two of the nine
+    /// instructions per vector of outputs. Output bits are the same either way.
+    clamp: bool,
+}
+
+/// Whether the extreme outputs `fma(half, -s_max, center)` and
+/// `fma(half, s_max, center)` leave `[low, high]`.
+fn needs_clamp<T: Copy + PartialOrd>(low: T, high: T, lowest: T, highest: T) -> bool {
+    !(lowest >= low && highest <= high)
 }
 
 pub type UniformF32 = Uniform<f32>;
@@ -33,19 +45,20 @@ impl UniformF32 {
     /// error if no f32 lies in `[low, high]`.
     pub fn new(low: f64, high: f64) -> Result<Self, Error> {
         let (lo, hi) = interior_f32(low, high)?;
-        Ok(Uniform {
-            // halves first: high - low may overflow
-            center: (0.5 * low + 0.5 * high) as f32,
-            half: (0.5 * high - 0.5 * low) as f32,
-            low: lo,
-            high: hi,
-        })
+        // halves first: high - low may overflow
+        let (center, half) = ((0.5 * low + 0.5 * high) as f32, (0.5 * high - 0.5 * low) as f32);
+        let s_max = symmetric_unit_f32(u32::MAX);
+        let (lowest, highest) = (half.mul_add(-s_max, center), half.mul_add(s_max, center));
+        Ok(Uniform { center, half, low: lo, high: hi, clamp: needs_clamp(lo, hi, lowest, highest) })
     }
 }
 
 impl UniformF64 {
     pub fn new(low: f64, high: f64) -> Result<Self, Error> {
-        Ok(Uniform { center: 0.5 * low + 0.5 * high, half: 0.5 * high - 0.5 * low, low, high })
+        let (center, half) = (0.5 * low + 0.5 * high, 0.5 * high - 0.5 * low);
+        let s_max = symmetric_unit_f64(u64::MAX);
+        let (lowest, highest) = (half.mul_add(-s_max, center), half.mul_add(s_max, center));
+        Ok(Uniform { center, half, low, high, clamp: needs_clamp(low, high, lowest, highest) })
     }
 }
 
@@ -72,9 +85,14 @@ impl Sampler for UniformF32 {
     #[inline(always)]
     fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f32>]) {
         let out: &mut [MaybeUninit<f32>; GROUP_32] = out.try_into().expect("group size");
-        for (o, &w) in out.iter_mut().zip(words) {
-            let v = self.half.mul_add(symmetric_unit_f32(w), self.center);
-            o.write(clamp(v, self.low, self.high));
+        if self.clamp {
+            for (o, &w) in out.iter_mut().zip(words) {
+                o.write(clamp(self.half.mul_add(symmetric_unit_f32(w), self.center), self.low, self.high));
+            }
+        } else {
+            for (o, &w) in out.iter_mut().zip(words) {
+                o.write(self.half.mul_add(symmetric_unit_f32(w), self.center));
+            }
         }
     }
 }
@@ -86,9 +104,15 @@ impl Sampler for UniformF64 {
     #[inline(always)]
     fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f64>]) {
         let out: &mut [MaybeUninit<f64>; GROUP_64] = out.try_into().expect("group size");
-        for (o, p) in out.iter_mut().zip(word_pairs(words)) {
-            let v = self.half.mul_add(symmetric_unit_f64(p), self.center);
-            o.write(clamp(v, self.low, self.high));
+        let pairs = word_pairs(words);
+        if self.clamp {
+            for (o, &p) in out.iter_mut().zip(&pairs) {
+                o.write(clamp(self.half.mul_add(symmetric_unit_f64(p), self.center), self.low, self.high));
+            }
+        } else {
+            for (o, &p) in out.iter_mut().zip(&pairs) {
+                o.write(self.half.mul_add(symmetric_unit_f64(p), self.center));
+            }
         }
     }
 }
@@ -109,6 +133,23 @@ mod tests {
         assert_eq!(symmetric_unit_f64(0), -1.0 + f64::EPSILON);
         assert_eq!(symmetric_unit_f64(u64::MAX), 1.0 - f64::EPSILON);
         assert_eq!(symmetric_unit_f64(7 << 12), -symmetric_unit_f64(!(7 << 12)));
+    }
+
+    #[test]
+    fn the_clamp_is_kept_exactly_where_rounding_could_overshoot() {
+        // symmetric Xavier-like bounds: the extremes stay inside, no clamp
+        assert!(!UniformF32::new(-0.0546, 0.0546).unwrap().clamp);
+        assert!(!UniformF64::new(-0.0546, 0.0546).unwrap().clamp);
+        // U(0, 1 - 2^-26): the largest f32 inside is 1 - 2^-24, but the top
+        // extreme 0.5 + 0.5 (1 - 2^-24) = 1 - 2^-25 is a tie that rounds to
+        // 1.0 (even), outside; so the clamp stays on and catches it
+        let high = 1.0 - (-26f64).exp2();
+        let u = UniformF32::new(0.0, high).unwrap();
+        assert!(u.clamp);
+        let mut out = [0f32; GROUP_32];
+        u.sample_group(&[u32::MAX; GROUP_32], as_uninit_mut(&mut out));
+        assert!(out.iter().all(|&v| f64::from(v) <= high), "{out:?}");
+        assert_eq!(out[0], 1.0 - (-24f32).exp2());
     }
 
     #[test]
