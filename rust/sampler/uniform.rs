@@ -12,7 +12,7 @@
 
 use core::mem::MaybeUninit;
 
-use super::{clamp, interior_f32, unit_f64, Sampler, GROUP_32, GROUP_64};
+use super::{clamp, interior_f32, Sampler, GROUP_32, GROUP_64};
 use crate::error::Error;
 use crate::rng::{word_pairs, Words};
 
@@ -74,8 +74,10 @@ pub(crate) fn symmetric_unit_f32(w: u32) -> f32 {
 /// `(2m + 1) * 2^-52 - 1` for the top 52 bits `m` of `p`, exactly.
 #[inline(always)]
 pub(crate) fn symmetric_unit_f64(p: u64) -> f64 {
-    // unit_f64 is m * 2^-52; doubling and shifting by 1 are exact.
-    (unit_f64(p >> 12) - 0.5) * 2.0 + f64::EPSILON
+    // x = 1 + m 2^-52 in [1, 2); 2x - 3 = -1 + m 2^-51 is representable, so
+    // the fused multiply-add is exact, and so is adding 2^-52.
+    let x = f64::from_bits(0x3ff0_0000_0000_0000 | (p >> 12));
+    x.mul_add(2.0, -3.0) + f64::EPSILON
 }
 
 impl Sampler for UniformF32 {
