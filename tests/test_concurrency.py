@@ -46,18 +46,15 @@ def _run(job):
     return _core.generate((n,), dtype, dist, params, seed, stream, threads=threads)
 
 
-def test_eight_python_threads_give_the_serial_results():
-    jobs = {t: _jobs(t) for t in range(N_THREADS)}
-    results, errors = {}, []
-    start = threading.Barrier(N_THREADS)
+def _in_threads(work):
+    """Runs work(t) for t in 0..N_THREADS on that many threads at once and
+    re-raises the first exception (an exception in a thread is otherwise lost)."""
+    errors = []
 
     def worker(t):
         try:
-            start.wait()  # all threads enter their fills together
-            for rep in range(2):
-                for i, job in enumerate(jobs[t]):
-                    results[t, rep, i] = _run(job)
-        except BaseException as e:  # reported below, not lost in the thread
+            work(t)
+        except BaseException as e:
             errors.append((t, e))
 
     threads = [threading.Thread(target=worker, args=(t,)) for t in range(N_THREADS)]
@@ -66,6 +63,20 @@ def test_eight_python_threads_give_the_serial_results():
     for th in threads:
         th.join()
     assert not errors, errors
+
+
+def test_eight_python_threads_give_the_serial_results():
+    jobs = {t: _jobs(t) for t in range(N_THREADS)}
+    results = {}
+    start = threading.Barrier(N_THREADS)
+
+    def work(t):
+        start.wait()  # all threads enter their fills together
+        for rep in range(2):
+            for i, job in enumerate(jobs[t]):
+                results[t, rep, i] = _run(job)
+
+    _in_threads(work)
     for t in range(N_THREADS):
         for i, job in enumerate(jobs[t]):
             serial = _run(job)
@@ -78,21 +89,13 @@ def test_public_functions_from_threads_and_a_shared_generator():
     # create arrays from a shared Generator (its lock hands out streams).
     w = np.zeros((N_THREADS, 1 << 18), np.float32)
     g = varscale.Generator(5)
-    made, errors = {}, []
+    made = {}
 
-    def worker(t):
-        try:
-            varscale.kaiming_normal_(w[t:t + 1].reshape(-1, 512), seed=10, stream=t)
-            made[t] = g.xavier_uniform((512, 256))
-        except BaseException as e:
-            errors.append((t, e))
+    def work(t):
+        varscale.kaiming_normal_(w[t:t + 1].reshape(-1, 512), seed=10, stream=t)
+        made[t] = g.xavier_uniform((512, 256))
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(N_THREADS)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert not errors, errors
+    _in_threads(work)
     for t in range(N_THREADS):
         np.testing.assert_array_equal(w[t], varscale.kaiming_normal((512, 512), seed=10, stream=t).reshape(-1))
     # every stream 0..7 was used exactly once, whichever thread got it

@@ -152,31 +152,24 @@ def _small(table: Table, repeat: int) -> None:
     g = "gpt2-small"
     print(f"\n{len(shapes)} tensors of GPT-2 small ({elems / 1e6:.1f} M parameters, float32), one call each:")
 
-    def vs_all() -> list:
+    def with_varscale(shape_list: list) -> list:
         gen = varscale.Generator(0)
-        return [gen.normal(s, 0.0, 0.02) for s in shapes]
+        return [gen.normal(s, 0.0, 0.02) for s in shape_list]
 
-    def np_all() -> list:
+    def with_numpy(shape_list: list) -> list:
         rng = np.random.default_rng(0)
-        return [rng.standard_normal(s, dtype=np.float32) * np.float32(0.02) for s in shapes]
+        return [rng.standard_normal(s, dtype=np.float32) * np.float32(0.02) for s in shape_list]
 
     small = [s for s in shapes if math.prod(s) < 1_000_000]
     small_elems = sum(math.prod(s) for s in small)
-
-    def vs_small() -> list:
-        gen = varscale.Generator(0)
-        return [gen.normal(s, 0.0, 0.02) for s in small]
-
-    def np_small() -> list:
-        rng = np.random.default_rng(0)
-        return [rng.standard_normal(s, dtype=np.float32) * np.float32(0.02) for s in small]
-
-    table.add(g, "varscale Generator.normal, all tensors", _time(vs_all, repeat), elems, nbytes)
-    table.add(g, "numpy standard_normal*0.02, all tensors", _time(np_all, repeat), elems, nbytes)
-    table.add(g, f"varscale, {len(small)} tensors < 1M elements", _time(vs_small, repeat), small_elems,
-              4 * small_elems)
-    table.add(g, f"numpy, {len(small)} tensors < 1M elements", _time(np_small, repeat), small_elems,
-              4 * small_elems)
+    table.add(g, "varscale Generator.normal, all tensors", _time(lambda: with_varscale(shapes), repeat), elems,
+              nbytes)
+    table.add(g, "numpy standard_normal*0.02, all tensors", _time(lambda: with_numpy(shapes), repeat), elems,
+              nbytes)
+    table.add(g, f"varscale, {len(small)} tensors < 1M elements", _time(lambda: with_varscale(small), repeat),
+              small_elems, 4 * small_elems)
+    table.add(g, f"numpy, {len(small)} tensors < 1M elements", _time(lambda: with_numpy(small), repeat),
+              small_elems, 4 * small_elems)
     tiny = [(768,)] * 200
     table.add(g, "varscale.normal((768,)) x 200 (per-call cost)",
               _time(lambda: [varscale.normal(s, 0.0, 0.02, seed=0) for s in tiny], repeat), 768 * 200, 4 * 768 * 200)
