@@ -1,6 +1,6 @@
 """The ```python blocks of docs/*.md run and their assertions hold, so the
 formulas the docs state are the ones the code implements. Blocks of a page
-share a namespace in order; a block that imports torch or JAX is skipped
+share a namespace in order; a block that imports torch, JAX or Dask is skipped
 where that is not installed (and later blocks must not depend on it)."""
 
 import importlib.util
@@ -16,7 +16,8 @@ FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 def _needs(code):
     """The optional modules a block uses (imports it, or names from them)."""
     patterns = (("torch", r"\bimport torch\b|varscale\.torch|\btorch\.\w|\bvinit\."),
-                ("jax", r"\bimport jax\b|\bjax\.\w|\bjnp\."))
+                ("jax", r"\bimport jax\b|\bjax\.\w|\bjnp\."),
+                ("dask", r"\bimport dask\b|varscale\.dask"))
     return [m for m, pat in patterns if re.search(pat, code)]
 
 

@@ -153,6 +153,18 @@ def _fill(tensor: Tensor, name: str, write: Callable[[Tensor, int], Any], seed: 
     return tensor
 
 
+def _fill_with_gain(tensor: Tensor, name: str, init: Callable[..., Any], gain: float, seed: Optional[int],
+                    stream: int, generator: Optional[torch.Generator]) -> Tensor:
+    """The Xavier/LeCun drop-ins: torch's fans from the tensor (and torch's
+    error below 2-D), an empty tensor returned as is, then the varscale twin
+    ``init(target, gain, ...)`` with those fans."""
+    fan_in, fan_out = _fans(tensor)
+    if tensor.numel() == 0:
+        return tensor
+    return _fill(tensor, name, lambda t, s: init(t, gain, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out),
+                 seed, generator)
+
+
 def _fans(tensor: Tensor) -> Tuple[int, int]:
     """torch's ``_calculate_fan_in_and_fan_out`` (and its error for < 2 dims)."""
     return torch_fans(tuple(tensor.shape))
@@ -296,11 +308,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch
     ``Var(w) = gain^2 * 2 / (fan_in + fan_out)``, torch's fans (weight
     ``(out, in, *k)``). Glorot & Bengio (2010).
     """
-    fan_in, fan_out = _fans(tensor)
-    if tensor.numel() == 0:
-        return tensor
-    return _fill(tensor, "xavier_uniform_", lambda t, s: _vs.xavier_uniform_(
-        t, gain, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out), seed, generator)
+    return _fill_with_gain(tensor, "xavier_uniform_", _vs.xavier_uniform_, gain, seed, stream, generator)
 
 
 @_doc('''
@@ -312,11 +320,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.
     ``N(0, std^2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``
     (untruncated), torch's fans. Glorot & Bengio (2010).
     """
-    fan_in, fan_out = _fans(tensor)
-    if tensor.numel() == 0:
-        return tensor
-    return _fill(tensor, "xavier_normal_", lambda t, s: _vs.xavier_normal_(
-        t, gain, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out), seed, generator)
+    return _fill_with_gain(tensor, "xavier_normal_", _vs.xavier_normal_, gain, seed, stream, generator)
 
 
 def _kaiming(name: str, fill: Callable[..., Any], tensor: Tensor, a: float, mode: str, nonlinearity: str,
@@ -382,11 +386,7 @@ def lecun_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.
     ``Var(w) = gain^2 / fan_in``, torch's fans. The initialiser of
     self-normalising (SELU) networks (LeCun et al. 1998; Klambauer et al. 2017).
     """
-    fan_in, fan_out = _fans(tensor)
-    if tensor.numel() == 0:
-        return tensor
-    return _fill(tensor, "lecun_uniform_", lambda t, s: _vs.lecun_uniform_(
-        t, gain, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out), seed, generator)
+    return _fill_with_gain(tensor, "lecun_uniform_", _vs.lecun_uniform_, gain, seed, stream, generator)
 
 
 @_doc('''
@@ -399,11 +399,7 @@ def lecun_normal_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.G
     ``N(0, std^2)`` with ``std = gain / sqrt(fan_in)``, untruncated (JAX's
     ``lecun_normal`` is truncated: ``varscale.variance_scaling``).
     """
-    fan_in, fan_out = _fans(tensor)
-    if tensor.numel() == 0:
-        return tensor
-    return _fill(tensor, "lecun_normal_", lambda t, s: _vs.lecun_normal_(
-        t, gain, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out), seed, generator)
+    return _fill_with_gain(tensor, "lecun_normal_", _vs.lecun_normal_, gain, seed, stream, generator)
 
 
 @_doc('''
