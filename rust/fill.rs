@@ -173,8 +173,9 @@ pub fn generate<T: Element>(
     new_filled(len, |out| T::fill_uninit(out, dist, key, offset, opts))
 }
 
-/// The raw 32-bit output of generator `R` (output `16 k + j` of group `g` is
-/// word `k` of counter `16 g + j`): for statistical batteries and benchmarks.
+/// The raw 32-bit output of generator `R`, word `t` of group `g` as output
+/// `64 g + t` (the word order each generator documents; for ARS, the blocks
+/// in counter order): for statistical batteries and benchmarks.
 pub fn fill_bits<R: CounterRng>(out: &mut [u32], key: Key, offset: u64, opts: &Options) -> Result<(), Error> {
     check_range(offset, out.len())?;
     parallel::fill::<R, RawBits>(&RawBits, &key, offset, as_uninit_mut(out), opts.threads, opts.isa()?)
