@@ -10,26 +10,16 @@ of any larger request.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple, Optional, Tuple, TypeVar
+from typing import Any, Optional, Tuple, TypeVar
 
 import numpy as np
 
-from . import _core
 from ._checks import (
-    HALF_DTYPES,
     ShapeLike,
     as_choice,
-    as_region,
-    as_dtype,
-    as_out,
     as_real,
-    as_seed,
-    as_shape,
-    as_stream,
-    as_threads,
-    check_memory,
-    numpy_dtype,
 )
+from ._backend import Dist, Spec, centered_normal, create, fill, symmetric_uniform
 from ._fans import Axes, FanSpec
 from ._gain import calculate_gain
 
@@ -41,99 +31,40 @@ _SQRT3 = math.sqrt(3.0)
 Out = TypeVar("Out")
 
 
-class _Dist(NamedTuple):
-    kind: str
-    params: Tuple[float, ...]
-
-
-# A distribution as a function of the tensor's shape (for its fans).
-_Spec = Callable[[Tuple[int, ...]], _Dist]
-
-
-def _symmetric_uniform(bound: float) -> _Dist:
-    return _Dist("uniform", (-bound, bound))
-
-
-def _centered_normal(std: float) -> _Dist:
-    return _Dist("normal", (0.0, std))
-
-
-def _create(shape: ShapeLike, spec: _Spec, dtype: Any, seed: Optional[int], stream: int, threads: Optional[int],
-            region: Any = None) -> np.ndarray:
-    dims = as_shape(shape, virtual=region is not None)
-    dtype_name = as_dtype(dtype)
-    seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
-    dist = spec(dims)  # fans from the full shape, also for a region
-    if region is None:
-        check_memory(dims, dtype_name)
-        result = _core.generate(dims, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v)
-    else:
-        r = as_region(dims, region)
-        check_memory(r.extent, dtype_name)
-        result = _core.generate(r.extent, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v,
-                                region=(dims, r.start)).reshape(r.shape)
-    if dtype_name in HALF_DTYPES:
-        # the core returns the bit patterns as uint16; view them (no copy)
-        result = result.view(numpy_dtype(dtype_name))
-    return result
-
-
-def _fill(out: Out, spec: _Spec, seed: Optional[int], stream: int, threads: Optional[int], region: Any = None,
-          full_shape: Optional[ShapeLike] = None) -> Out:
-    array, half = as_out(out)
-    seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
-    if (region is None) != (full_shape is None):
-        raise ValueError("region and full_shape go together: out holds the region of a tensor of full_shape")
-    if region is None:
-        if array.size == 0:
-            return out  # nothing to fill (torch.nn.init does the same)
-        dist = spec(array.shape)
-        _core.fill(array, dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half)
-        return out
-    dims = as_shape(full_shape, virtual=True)
-    r = as_region(dims, region)
-    if array.shape != r.shape:
-        raise ValueError(f"out has shape {array.shape} but region {region!r} of {dims} has shape {r.shape}")
-    dist = spec(dims)
-    _core.fill(array.reshape(r.extent), dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half,
-               region=(dims, r.start))
-    return out
-
-
 # ---------------------------------------------------------------- specs
 
 
-def _xavier(gain: float, fans: FanSpec, uniform: bool) -> _Spec:
+def _xavier(gain: float, fans: FanSpec, uniform: bool) -> Spec:
     gain = as_real("gain", gain, min_value=0.0)
 
-    def spec(shape: Tuple[int, ...]) -> _Dist:
+    def spec(shape: Tuple[int, ...]) -> Dist:
         fi, fo = fans.fans(shape)
         std = gain * math.sqrt(2.0 / (fi + fo))
-        return _symmetric_uniform(_SQRT3 * std) if uniform else _centered_normal(std)
+        return symmetric_uniform(_SQRT3 * std) if uniform else centered_normal(std)
 
     return spec
 
 
-def _kaiming(a: float, mode: str, nonlinearity: str, fans: FanSpec, uniform: bool) -> _Spec:
+def _kaiming(a: float, mode: str, nonlinearity: str, fans: FanSpec, uniform: bool) -> Spec:
     a = as_real("a", a)
     mode = as_choice("mode", mode, ("fan_in", "fan_out"))
     gain = calculate_gain(nonlinearity, a)
 
-    def spec(shape: Tuple[int, ...]) -> _Dist:
+    def spec(shape: Tuple[int, ...]) -> Dist:
         fi, fo = fans.fans(shape, need=(mode,))
         std = gain / math.sqrt(fi if mode == "fan_in" else fo)
-        return _symmetric_uniform(_SQRT3 * std) if uniform else _centered_normal(std)
+        return symmetric_uniform(_SQRT3 * std) if uniform else centered_normal(std)
 
     return spec
 
 
-def _lecun(gain: float, fans: FanSpec, uniform: bool) -> _Spec:
+def _lecun(gain: float, fans: FanSpec, uniform: bool) -> Spec:
     gain = as_real("gain", gain, min_value=0.0)
 
-    def spec(shape: Tuple[int, ...]) -> _Dist:
+    def spec(shape: Tuple[int, ...]) -> Dist:
         fi, _ = fans.fans(shape, need=("fan_in",))
         std = gain / math.sqrt(fi)
-        return _symmetric_uniform(_SQRT3 * std) if uniform else _centered_normal(std)
+        return symmetric_uniform(_SQRT3 * std) if uniform else centered_normal(std)
 
     return spec
 
@@ -142,50 +73,50 @@ VS_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 VS_DISTRIBUTIONS = ("truncated_normal", "normal", "untruncated_normal", "uniform")
 
 
-def _variance_scaling(scale: float, mode: str, distribution: str, fans: FanSpec) -> _Spec:
+def _variance_scaling(scale: float, mode: str, distribution: str, fans: FanSpec) -> Spec:
     scale = as_real("scale", scale, min_value=0.0, exclusive=True)
     mode = as_choice("mode", mode, VS_MODES)
     distribution = as_choice("distribution", distribution, VS_DISTRIBUTIONS)
     need = ("fan_in",) if mode == "fan_in" else ("fan_out",) if mode == "fan_out" else ("fan_in", "fan_out")
 
-    def spec(shape: Tuple[int, ...]) -> _Dist:
+    def spec(shape: Tuple[int, ...]) -> Dist:
         fi, fo = fans.fans(shape, need=need)
         denominator = {"fan_in": fi, "fan_out": fo, "fan_avg": (fi + fo) / 2.0,
                        "fan_geo_avg": math.sqrt(fi * fo)}[mode]
         variance = scale / denominator
         if distribution == "truncated_normal":
             std = math.sqrt(variance) / TRUNCATED_STD_2
-            return _Dist("truncated_normal", (0.0, std, -2.0 * std, 2.0 * std))
+            return Dist("truncated_normal", (0.0, std, -2.0 * std, 2.0 * std))
         if distribution == "uniform":
-            return _symmetric_uniform(math.sqrt(3.0 * variance))
-        return _centered_normal(math.sqrt(variance))
+            return symmetric_uniform(math.sqrt(3.0 * variance))
+        return centered_normal(math.sqrt(variance))
 
     return spec
 
 
-def _uniform(low: float, high: float) -> _Spec:
+def _uniform(low: float, high: float) -> Spec:
     low, high = as_real("low", low), as_real("high", high)
     if low > high:
         raise ValueError(f"low={low} must not exceed high={high}")
-    return lambda shape: _Dist("uniform", (low, high))
+    return lambda shape: Dist("uniform", (low, high))
 
 
-def _normal(mean: float, std: float) -> _Spec:
+def _normal(mean: float, std: float) -> Spec:
     mean, std = as_real("mean", mean), as_real("std", std, min_value=0.0)
-    return lambda shape: _Dist("normal", (mean, std))
+    return lambda shape: Dist("normal", (mean, std))
 
 
-def _truncated_normal(mean: float, std: float, a: float, b: float) -> _Spec:
+def _truncated_normal(mean: float, std: float, a: float, b: float) -> Spec:
     mean, std = as_real("mean", mean), as_real("std", std, min_value=0.0, exclusive=True)
     a, b = as_real("a", a, allow_inf=True), as_real("b", b, allow_inf=True)
     if not a < b:
         raise ValueError(f"a={a} must be less than b={b}")
-    return lambda shape: _Dist("truncated_normal", (mean, std, a, b))
+    return lambda shape: Dist("truncated_normal", (mean, std, a, b))
 
 
-def _constant(value: float) -> _Spec:
+def _constant(value: float) -> Spec:
     value = as_real("value", value)
-    return lambda shape: _Dist("constant", (value,))
+    return lambda shape: Dist("constant", (value,))
 
 
 # ---------------------------------------------------------------- public API
@@ -244,7 +175,7 @@ def xavier_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32
         A new C-contiguous array that owns its (Rust-allocated) buffer.
     """
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _create(shape, _xavier(gain, fans, True), dtype, seed, stream, threads, region)
+    return create(shape, _xavier(gain, fans, True), dtype, seed, stream, threads, region)
 
 
 def xavier_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
@@ -257,7 +188,7 @@ def xavier_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32"
     Parameters as :func:`xavier_uniform`.
     """
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _create(shape, _xavier(gain, fans, False), dtype, seed, stream, threads, region)
+    return create(shape, _xavier(gain, fans, False), dtype, seed, stream, threads, region)
 
 
 def kaiming_uniform(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
@@ -285,7 +216,7 @@ def kaiming_uniform(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlin
         See :func:`calculate_gain`.""" + _FANS_DOC + _COMMON_DOC + """
     """
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _create(shape, _kaiming(a, mode, nonlinearity, fans, True), dtype, seed, stream, threads, region)
+    return create(shape, _kaiming(a, mode, nonlinearity, fans, True), dtype, seed, stream, threads, region)
 
 
 def kaiming_normal(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
@@ -298,7 +229,7 @@ def kaiming_normal(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonline
     As ``torch.nn.init.kaiming_normal_``; parameters as :func:`kaiming_uniform`.
     """
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _create(shape, _kaiming(a, mode, nonlinearity, fans, False), dtype, seed, stream, threads, region)
+    return create(shape, _kaiming(a, mode, nonlinearity, fans, False), dtype, seed, stream, threads, region)
 
 
 def lecun_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
@@ -313,7 +244,7 @@ def lecun_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32"
     Parameters as :func:`xavier_uniform`.
     """
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _create(shape, _lecun(gain, fans, True), dtype, seed, stream, threads, region)
+    return create(shape, _lecun(gain, fans, True), dtype, seed, stream, threads, region)
 
 
 def lecun_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None,
@@ -328,7 +259,7 @@ def lecun_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32",
     Parameters as :func:`xavier_uniform`.
     """
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _create(shape, _lecun(gain, fans, False), dtype, seed, stream, threads, region)
+    return create(shape, _lecun(gain, fans, False), dtype, seed, stream, threads, region)
 
 
 def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
@@ -360,7 +291,7 @@ def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
     distribution : {"truncated_normal", "normal", "untruncated_normal", "uniform"}""" + _FANS_DOC + _COMMON_DOC + """
     """
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _create(shape, _variance_scaling(scale, mode, distribution, fans), dtype, seed, stream, threads, region)
+    return create(shape, _variance_scaling(scale, mode, distribution, fans), dtype, seed, stream, threads, region)
 
 
 def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: Any = "float32",
@@ -378,7 +309,7 @@ def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: Any
     shape : int or tuple of int
     low, high : float, default 0.0 and 1.0""" + _COMMON_DOC + """
     """
-    return _create(shape, _uniform(low, high), dtype, seed, stream, threads, region)
+    return create(shape, _uniform(low, high), dtype, seed, stream, threads, region)
 
 
 def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: Any = "float32",
@@ -395,7 +326,7 @@ def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: Any 
     mean : float, default 0.0
     std : float >= 0, default 1.0""" + _COMMON_DOC + """
     """
-    return _create(shape, _normal(mean, std), dtype, seed, stream, threads, region)
+    return create(shape, _normal(mean, std), dtype, seed, stream, threads, region)
 
 
 def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
@@ -418,14 +349,14 @@ def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: f
         ``a < b``; an interval lying entirely more than 8 std from ``mean``
         is refused (inversion would be inaccurate there).""" + _COMMON_DOC + """
     """
-    return _create(shape, _truncated_normal(mean, std, a, b), dtype, seed, stream, threads, region)
+    return create(shape, _truncated_normal(mean, std, a, b), dtype, seed, stream, threads, region)
 
 
 def constant(shape: ShapeLike, value: float, *, dtype: Any = "float32", seed: Optional[int] = None,
              stream: int = 0, threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Every element equal to ``value`` (``seed``/``stream`` are accepted, for a
     uniform signature, and unused). As ``torch.nn.init.constant_``."""
-    return _create(shape, _constant(value), dtype, seed, stream, threads, region)
+    return create(shape, _constant(value), dtype, seed, stream, threads, region)
 
 
 # ------------------------------------------------------------ in-place twins
@@ -447,7 +378,7 @@ def xavier_uniform_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, 
                     in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (),
                     threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _fill(out, _xavier(gain, fans, True), seed, stream, threads, region, full_shape)
+    return fill(out, _xavier(gain, fans, True), seed, stream, threads, region, full_shape)
 
 
 def xavier_normal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
@@ -455,7 +386,7 @@ def xavier_normal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, s
                    in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (),
                    threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _fill(out, _xavier(gain, fans, False), seed, stream, threads, region, full_shape)
+    return fill(out, _xavier(gain, fans, False), seed, stream, threads, region, full_shape)
 
 
 def kaiming_uniform_(out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
@@ -464,7 +395,7 @@ def kaiming_uniform_(out: Out, a: float = 0, mode: str = "fan_in", nonlinearity:
                      out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None,
                      region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _fill(out, _kaiming(a, mode, nonlinearity, fans, True), seed, stream, threads, region, full_shape)
+    return fill(out, _kaiming(a, mode, nonlinearity, fans, True), seed, stream, threads, region, full_shape)
 
 
 def kaiming_normal_(out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
@@ -473,7 +404,7 @@ def kaiming_normal_(out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: 
                     out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None,
                     region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _fill(out, _kaiming(a, mode, nonlinearity, fans, False), seed, stream, threads, region, full_shape)
+    return fill(out, _kaiming(a, mode, nonlinearity, fans, False), seed, stream, threads, region, full_shape)
 
 
 def lecun_uniform_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
@@ -481,7 +412,7 @@ def lecun_uniform_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, s
                    in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (),
                    threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _fill(out, _lecun(gain, fans, True), seed, stream, threads, region, full_shape)
+    return fill(out, _lecun(gain, fans, True), seed, stream, threads, region, full_shape)
 
 
 def lecun_normal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
@@ -489,7 +420,7 @@ def lecun_normal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, st
                   in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (),
                   threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _fill(out, _lecun(gain, fans, False), seed, stream, threads, region, full_shape)
+    return fill(out, _lecun(gain, fans, False), seed, stream, threads, region, full_shape)
 
 
 def variance_scaling_(out: Out, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
@@ -498,28 +429,28 @@ def variance_scaling_(out: Out, scale: float = 1.0, mode: str = "fan_in", distri
                       out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None,
                       region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     fans = FanSpec.make(layout, fan_in, fan_out, in_axis, out_axis, batch_axis)
-    return _fill(out, _variance_scaling(scale, mode, distribution, fans), seed, stream, threads, region, full_shape)
+    return fill(out, _variance_scaling(scale, mode, distribution, fans), seed, stream, threads, region, full_shape)
 
 
 def uniform_(out: Out, low: float = 0.0, high: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
              threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
-    return _fill(out, _uniform(low, high), seed, stream, threads, region, full_shape)
+    return fill(out, _uniform(low, high), seed, stream, threads, region, full_shape)
 
 
 def normal_(out: Out, mean: float = 0.0, std: float = 1.0, *, seed: Optional[int] = None, stream: int = 0,
             threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
-    return _fill(out, _normal(mean, std), seed, stream, threads, region, full_shape)
+    return fill(out, _normal(mean, std), seed, stream, threads, region, full_shape)
 
 
 def truncated_normal_(out: Out, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
                       seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None,
                       region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
-    return _fill(out, _truncated_normal(mean, std, a, b), seed, stream, threads, region, full_shape)
+    return fill(out, _truncated_normal(mean, std, a, b), seed, stream, threads, region, full_shape)
 
 
 def constant_(out: Out, value: float, *, seed: Optional[int] = None, stream: int = 0,
               threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
-    return _fill(out, _constant(value), seed, stream, threads, region, full_shape)
+    return fill(out, _constant(value), seed, stream, threads, region, full_shape)
 
 
 FRESH = (xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, lecun_uniform, lecun_normal,

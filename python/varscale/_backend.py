@@ -1,0 +1,116 @@
+"""The one boundary to the Rust core (``varscale._core``).
+
+Everything above this module describes a distribution as a :class:`Dist`
+(built by the initialisers from the fans of the full shape) and asks for a
+new array (:func:`create`) or an in-place fill (:func:`fill`). Only this
+module calls ``_core``: a change of the extension's interface changes this
+file alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple, Optional, Tuple, TypeVar
+
+import numpy as np
+
+from . import _core
+from ._checks import (
+    HALF_DTYPES,
+    ShapeLike,
+    as_dtype,
+    as_out,
+    as_region,
+    as_seed,
+    as_shape,
+    as_stream,
+    as_threads,
+    check_memory,
+    numpy_dtype,
+)
+
+Out = TypeVar("Out")
+
+
+class Dist(NamedTuple):
+    """A distribution the core can sample: ``kind`` and its parameters."""
+
+    kind: str
+    params: Tuple[float, ...]
+
+
+#: A distribution as a function of the full tensor's shape (for its fans).
+Spec = Callable[[Tuple[int, ...]], Dist]
+
+
+def uniform(low: float, high: float) -> Dist:
+    """``U(low, high)``."""
+    return Dist("uniform", (low, high))
+
+
+def normal(mean: float, std: float) -> Dist:
+    """``N(mean, std^2)``."""
+    return Dist("normal", (mean, std))
+
+
+def truncated_normal(mean: float, std: float, low: float, high: float) -> Dist:
+    """``N(mean, std^2)`` truncated to ``[low, high]`` (absolute bounds)."""
+    return Dist("truncated_normal", (mean, std, low, high))
+
+
+def constant(value: float) -> Dist:
+    """Every element ``value``."""
+    return Dist("constant", (value,))
+
+
+def symmetric_uniform(bound: float) -> Dist:
+    """``U(-bound, bound)``."""
+    return uniform(-bound, bound)
+
+
+def centered_normal(std: float) -> Dist:
+    """``N(0, std^2)``."""
+    return normal(0.0, std)
+
+
+def create(shape: ShapeLike, spec: Spec, dtype: Any, seed: Optional[int], stream: int, threads: Optional[int],
+           region: Any = None) -> np.ndarray:
+    """A new array of ``shape`` (or of ``full[region]``) drawn from ``spec(shape)``."""
+    dims = as_shape(shape, virtual=region is not None)
+    dtype_name = as_dtype(dtype)
+    seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
+    dist = spec(dims)  # fans from the full shape, also for a region
+    if region is None:
+        check_memory(dims, dtype_name)
+        result = _core.generate(dims, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v)
+    else:
+        r = as_region(dims, region)
+        check_memory(r.extent, dtype_name)
+        result = _core.generate(r.extent, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v,
+                                region=(dims, r.start)).reshape(r.shape)
+    if dtype_name in HALF_DTYPES:
+        # the core returns the bit patterns as uint16; view them (no copy)
+        result = result.view(numpy_dtype(dtype_name))
+    return result
+
+
+def fill(out: Out, spec: Spec, seed: Optional[int], stream: int, threads: Optional[int], region: Any = None,
+         full_shape: Optional[ShapeLike] = None) -> Out:
+    """Fill ``out`` in place from ``spec``; with ``region``, ``out`` holds ``full[region]``."""
+    array, half = as_out(out)
+    seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
+    if (region is None) != (full_shape is None):
+        raise ValueError("region and full_shape go together: out holds the region of a tensor of full_shape")
+    if region is None:
+        if array.size == 0:
+            return out  # nothing to fill (torch.nn.init does the same)
+        dist = spec(array.shape)
+        _core.fill(array, dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half)
+        return out
+    dims = as_shape(full_shape, virtual=True)
+    r = as_region(dims, region)
+    if array.shape != r.shape:
+        raise ValueError(f"out has shape {array.shape} but region {region!r} of {dims} has shape {r.shape}")
+    dist = spec(dims)
+    _core.fill(array.reshape(r.extent), dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half,
+               region=(dims, r.start))
+    return out
