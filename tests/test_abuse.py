@@ -18,19 +18,21 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import varscale
-from varscale import _core
 from conftest import bits
+from varscale import _core
+from varscale._registry import REGIONAL, REGISTRY
 
-FRESH = ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "lecun_uniform", "lecun_normal",
-         "variance_scaling", "uniform", "normal", "truncated_normal", "constant"]
+# every per-element initialiser of the registry (orthogonal has tests of its own)
+FRESH = list(REGIONAL)
 U64 = st.integers(0, 2**64 - 1)
 SMALL_FLOATS = st.floats(-1e3, 1e3, allow_nan=False)
 
 
 def test_every_public_initialiser_is_covered():
     public = {n for n in varscale.__all__ if callable(getattr(varscale, n)) and n[0].islower()}
-    public -= {"calculate_gain", "compute_fans", "conv_fans", "orthogonal", "orthogonal_"}
-    assert public == set(FRESH) | {n + "_" for n in FRESH}
+    public -= {"calculate_gain", "compute_fans", "conv_fans"}
+    assert public == {e.name for e in REGISTRY} | {e.name + "_" for e in REGISTRY}
+    assert set(FRESH) == {e.name for e in REGISTRY} - {"orthogonal"}
 
 
 # ------------------------------------------------------------------ hypothesis
@@ -79,7 +81,7 @@ def calls(draw, name):
         a = mean + ka * std if math.isfinite(ka) else ka
         b = mean + kb * std if math.isfinite(kb) else kb
         assume(a < b)
-        kw.update(mean=mean, std=std, a=a, b=b)
+        kw.update(mean=mean, std=std, low=a, high=b)
         return kw, "standard deviations" if ka > 8 or kb < -8 else ()
     elif name == "constant":
         kw.update(value=draw(SMALL_FLOATS))
@@ -301,10 +303,10 @@ def test_the_extension_refuses_absurd_sizes_without_crashing(n, dtype):
     (lambda: varscale.uniform(4, low=-math.inf, seed=0), ValueError, "low must be finite"),
     (lambda: varscale.uniform(4, high=math.nan, seed=0), ValueError, "high must not be NaN"),
     (lambda: varscale.normal(4, mean=math.inf, seed=0), ValueError, "mean must be finite"),
-    (lambda: varscale.truncated_normal(4, a=math.nan, seed=0), ValueError, "a must not be NaN"),
-    (lambda: varscale.truncated_normal(4, b=math.nan, seed=0), ValueError, "b must not be NaN"),
-    (lambda: varscale.truncated_normal(4, a=math.inf, b=math.inf, seed=0), ValueError, "a=inf must be less"),
-    (lambda: varscale.truncated_normal(4, a=-12.0, b=-9.0, seed=0), ValueError, "standard deviations"),
+    (lambda: varscale.truncated_normal(4, low=math.nan, seed=0), ValueError, "low must not be NaN"),
+    (lambda: varscale.truncated_normal(4, high=math.nan, seed=0), ValueError, "high must not be NaN"),
+    (lambda: varscale.truncated_normal(4, low=math.inf, high=math.inf, seed=0), ValueError, "low=inf must be less"),
+    (lambda: varscale.truncated_normal(4, low=-12.0, high=-9.0, seed=0), ValueError, "standard deviations"),
     (lambda: varscale.constant(4, math.nan), ValueError, "value must not be NaN"),
     (lambda: varscale.constant(4, math.inf), ValueError, "value must be finite"),
     (lambda: varscale.constant(4, 1e39, dtype="float32"), ValueError, "overflows"),

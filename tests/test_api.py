@@ -19,9 +19,14 @@ FRESH = [
     ("variance_scaling", {"scale": 2.0, "mode": "fan_avg", "distribution": "uniform"}),
     ("uniform", {"low": -1.0, "high": 3.0}),
     ("normal", {"mean": 1.0, "std": 0.5}),
-    ("truncated_normal", {"mean": 0.0, "std": 1.0, "a": -1.0, "b": 2.0}),
+    ("truncated_normal", {"mean": 0.0, "std": 1.0, "low": -1.0, "high": 2.0}),
     ("constant", {"value": 0.5}),
 ]
+
+
+def test_every_initialiser_is_listed():
+    regional = [e.name for e in varscale._registry.REGISTRY if e.regions]
+    assert list(dict.fromkeys(name for name, _ in FRESH)) == regional
 
 
 def test_torch_gain_table():

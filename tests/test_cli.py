@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from varscale import __main__ as cli
-from varscale import _bench
+from varscale._cli import main as cli
+from varscale._cli import bench as _bench
 
 SMALL = ["--gib", "0.004", "--repeat", "1"]
 

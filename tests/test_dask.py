@@ -32,10 +32,14 @@ INITIALIZERS = [
     ("variance_scaling", (), {"scale": 2.0, "mode": "fan_avg"}),
     ("uniform", (), {"low": -3.0, "high": 0.5}),
     ("normal", (), {"mean": 1.0, "std": 0.25}),
-    ("truncated_normal", (), {"a": -1.0, "b": 3.0}),
+    ("truncated_normal", (), {"low": -1.0, "high": 3.0}),
     ("constant", (0.75,), {}),
 ]
-FAN_FREE = {"uniform", "normal", "truncated_normal", "constant"}
+FAN_FREE = {e.name for e in varscale._registry.REGISTRY if not e.fans}
+
+
+def test_every_lazy_initialiser_is_listed():
+    assert [name for name, _, _ in INITIALIZERS] == list(varscale._registry.REGIONAL)
 
 # (shape, chunks): 1-D to 4-D, even, uneven, single-block, "auto", byte
 # sizes, and chunks cutting rows so that blocks are not contiguous runs
@@ -191,7 +195,7 @@ def test_bad_arguments_fail_at_construction_with_the_eager_message():
         vd.uniform((3, 4), seed=0, region=(slice(0, 3, 2),))
     with pytest.raises(TypeError, match="unexpected keyword argument 'chunk'"):
         vd.uniform((3, 4), seed=0, chunk=2)
-    with pytest.raises(TypeError, match="missing a required argument: 'value'"):
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'value'"):
         vd.constant((3, 4))
     with pytest.raises(ValueError, match="threads must be at least 1"):
         vd.uniform((3, 4), seed=0, threads=0)
@@ -205,7 +209,7 @@ def test_signatures_and_docs_follow_the_eager_functions():
         lazy = inspect.signature(getattr(vd, name))
         assert list(lazy.parameters) == list(eager.parameters) + ["chunks"]
         assert f"varscale.{name}" in getattr(vd, name).__doc__
-    assert set(vd.__all__) == {f.__name__ for f in varscale._initializers.FRESH}
+    assert set(vd.__all__) == set(varscale._registry.REGIONAL)
 
 
 def test_keys_do_not_depend_on_the_process():

@@ -28,7 +28,7 @@ CASES = [
     ("kaiming_uniform", (301, 67), (40, 30), {"nonlinearity": "relu"}, "float32"),
     ("xavier_normal", (16, 8, 3, 3), (5, 3, 2, 3), {}, "float64"),
     ("variance_scaling", (3, 3, 64, 48), (2, 3, 30, 17), {"layout": "keras"}, "float16"),
-    ("truncated_normal", (5003,), ((1, 2, 5000),), {"std": 0.02, "a": -0.04, "b": 0.04}, "float32"),
+    ("truncated_normal", (5003,), ((1, 2, 5000),), {"std": 0.02, "low": -0.04, "high": 0.04}, "float32"),
     ("uniform", (120, 7, 9), "4KiB", {"low": -1.0, "high": 1.0}, "bfloat16"),
 ]
 

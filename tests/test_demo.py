@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from varscale import _demo
+from varscale._cli import demo as _demo
 
 L, KW = 50, dict(layers=50, width=256, batch=128, seed=0)
 

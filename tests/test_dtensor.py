@@ -20,7 +20,7 @@ needs_gloo = pytest.mark.skipif(not (torch.distributed.is_available() and torch.
 CASES_1D = [
     ("kaiming_uniform", (7, 5), ["S0"], "float32", (), {"nonlinearity": "relu"}),  # 4 + 3 rows
     ("xavier_normal", (6, 9), ["S1"], "float64", (), {"gain": 2.0}),              # 5 + 4 columns
-    ("truncated_normal", (1, 8), ["S0"], "float32", (), {"std": 0.02, "a": -0.04, "b": 0.04}),  # rank 1 empty
+    ("truncated_normal", (1, 8), ["S0"], "float32", (), {"std": 0.02, "low": -0.04, "high": 0.04}),  # rank 1 empty
     ("normal", (5, 4, 3), ["S2"], "bfloat16", (), {"std": 0.5}),
     ("variance_scaling", (3, 3, 16, 8), ["S3"], "float16", (), {"layout": "keras"}),
     ("lecun_normal", (10, 4), ["R"], "float32", (), {}),

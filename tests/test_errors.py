@@ -52,14 +52,14 @@ def test_bad_std(bad):
 def test_bad_ranges():
     with pytest.raises(ValueError, match="low=2.0 must not exceed high=1.0"):
         varscale.uniform((4,), 2.0, 1.0, seed=0)
-    with pytest.raises(ValueError, match="a=1.0 must be less than b=1.0"):
-        varscale.truncated_normal((4,), a=1.0, b=1.0, seed=0)
+    with pytest.raises(ValueError, match="low=1.0 must be less than high=1.0"):
+        varscale.truncated_normal((4,), low=1.0, high=1.0, seed=0)
     with pytest.raises(ValueError, match="mean"):
         varscale.normal((4,), mean=float("nan"), seed=0)
     with pytest.raises(ValueError, match="std must be > 0"):
         varscale.truncated_normal((4,), std=0.0, seed=0)
     with pytest.raises(ValueError, match="standard deviations from the mean"):
-        varscale.truncated_normal((4,), a=9.0, b=10.0, seed=0)
+        varscale.truncated_normal((4,), low=9.0, high=10.0, seed=0)
     with pytest.raises(ValueError, match="overflows"):
         varscale.normal((4,), std=1e38, seed=0)  # float32 samples would be inf
     with pytest.raises(TypeError, match="value"):

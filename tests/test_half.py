@@ -23,7 +23,7 @@ def half(request):
 CASES = [
     ("normal", dict(mean=0.0, std=0.02)),
     ("uniform", dict(low=-0.1, high=0.1)),
-    ("truncated_normal", dict(mean=0.0, std=1.0, a=-2.0, b=2.0)),
+    ("truncated_normal", dict(mean=0.0, std=1.0, low=-2.0, high=2.0)),
     ("kaiming_uniform", dict(nonlinearity="relu")),
     ("xavier_normal", dict(gain=1.3)),
     ("variance_scaling", dict(scale=2.0)),

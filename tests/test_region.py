@@ -23,7 +23,7 @@ FNS = [
     ("kaiming_normal", {"nonlinearity": "relu"}),
     ("variance_scaling", {"distribution": "truncated_normal"}),
     ("normal", {"std": 0.5}),
-    ("truncated_normal", {"a": -1.0, "b": 2.0}),
+    ("truncated_normal", {"low": -1.0, "high": 2.0}),
     ("lecun_uniform", {"layout": "keras"}),
 ]
 

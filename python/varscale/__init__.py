@@ -10,17 +10,15 @@ generated alone. Fresh arrays are returned without a copy.
 >>> w = varscale.kaiming_uniform((4096, 4096), nonlinearity="relu", seed=0)
 >>> varscale.xavier_normal_(w, seed=0, stream=1)   # in place, like torch.nn.init
 
-``varscale.torch`` (imported on its own, needs torch) has drop-ins for the
-``torch.nn.init`` functions and ``init_module`` for whole models.
+The initialisers are listed once, in ``varscale._registry``; the functions
+below, their in-place twins, :class:`Generator`'s methods and
+``varscale.dask`` are made from it. ``varscale.torch`` (imported on its own,
+needs torch) has drop-ins for the ``torch.nn.init`` functions and
+``init_module`` for whole models.
 """
 
 from . import _core
-from ._conv import conv_fans
-from ._fans import LAYOUTS, compute_fans
-from ._gain import NONLINEARITIES, calculate_gain
-from ._generator import Generator
-from ._initializers import (
-    TRUNCATED_STD_2,
+from ._api import (
     constant,
     constant_,
     kaiming_normal,
@@ -33,6 +31,8 @@ from ._initializers import (
     lecun_uniform_,
     normal,
     normal_,
+    orthogonal,
+    orthogonal_,
     truncated_normal,
     truncated_normal_,
     uniform,
@@ -44,43 +44,16 @@ from ._initializers import (
     xavier_uniform,
     xavier_uniform_,
 )
-from ._orthogonal import orthogonal, orthogonal_
+from ._api import __all__ as _initializers
+from ._conv import conv_fans
+from ._fans import LAYOUTS, compute_fans
+from ._gain import NONLINEARITIES, calculate_gain
+from ._generator import Generator
+from ._specs import TRUNCATED_STD_2
 
 __version__: str = _core.__version__
 #: Name of the counter-based generator behind every sample.
 GENERATOR: str = _core.GENERATOR
 
-__all__ = [
-    "GENERATOR",
-    "LAYOUTS",
-    "NONLINEARITIES",
-    "TRUNCATED_STD_2",
-    "Generator",
-    "calculate_gain",
-    "compute_fans",
-    "conv_fans",
-    "constant",
-    "constant_",
-    "kaiming_normal",
-    "kaiming_normal_",
-    "kaiming_uniform",
-    "kaiming_uniform_",
-    "lecun_normal",
-    "lecun_normal_",
-    "lecun_uniform",
-    "lecun_uniform_",
-    "normal",
-    "normal_",
-    "orthogonal",
-    "orthogonal_",
-    "truncated_normal",
-    "truncated_normal_",
-    "uniform",
-    "uniform_",
-    "variance_scaling",
-    "variance_scaling_",
-    "xavier_normal",
-    "xavier_normal_",
-    "xavier_uniform",
-    "xavier_uniform_",
-]
+__all__ = sorted(["GENERATOR", "LAYOUTS", "NONLINEARITIES", "TRUNCATED_STD_2", "Generator", "calculate_gain",
+                  "compute_fans", "conv_fans"] + _initializers)

@@ -6,12 +6,13 @@ before anything is allocated or written.
 
 from __future__ import annotations
 
+import importlib
 import math
 import operator
 import os
 import secrets
 import sys
-from typing import Any, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -163,26 +164,43 @@ def check_memory(shape: Tuple[int, ...], dtype: str) -> None:
         )
 
 
+#: Adapters of array types other than NumPy's that the core can fill in place:
+#: ``type -> adapter(out) -> (numpy array sharing out's memory, half dtype name or None)``.
+OutAdapter = Callable[[Any], Tuple[np.ndarray, Optional[str]]]
+_OUT_ADAPTERS: Dict[type, OutAdapter] = {}
+#: Packages whose array types a varscale module adapts: imported (so that it
+#: registers them) the first time such an object is passed as ``out``.
+_ADAPTER_MODULES = {"torch": "varscale.torch"}
+
+
+def register_out_type(cls: type, adapter: OutAdapter) -> None:
+    """Let the in-place initialisers fill objects of ``cls`` through ``adapter``."""
+    _OUT_ADAPTERS[cls] = adapter
+
+
+def _adapter(out: Any) -> Optional[OutAdapter]:
+    for cls in type(out).__mro__:
+        if cls in _OUT_ADAPTERS:
+            return _OUT_ADAPTERS[cls]
+    package = type(out).__module__.partition(".")[0]
+    if package in _ADAPTER_MODULES and package in sys.modules:
+        importlib.import_module(_ADAPTER_MODULES[package])  # registers its adapters
+        for cls in type(out).__mro__:
+            if cls in _OUT_ADAPTERS:
+                return _OUT_ADAPTERS[cls]
+    return None
+
+
 def as_out(out: Any) -> Tuple[np.ndarray, Optional[str]]:
     """The NumPy array the core fills, sharing memory with ``out`` (a
-    writable, C-contiguous array or CPU torch tensor), and the half type
-    name when that array is the uint16 view of a float16/bfloat16 buffer."""
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(out, torch.Tensor):
-        if out.device.type != "cpu":
-            raise ValueError(f"out is on device {out.device}; varscale fills CPU tensors")
-        names = {torch.float16: "float16", torch.bfloat16: "bfloat16", torch.float32: "float32",
-                 torch.float64: "float64"}
-        if out.dtype not in names:
-            raise TypeError(f"unsupported dtype {out.dtype} of out; expected one of {SUPPORTED_DTYPES}")
-        if not out.is_contiguous():
-            raise ValueError("out must be contiguous")
-        name = names[out.dtype]
-        if name in HALF_DTYPES:
-            return out.detach().view(torch.int16).numpy().view(np.uint16), name
-        return out.detach().numpy(), None
+    writable, C-contiguous array, or an object of a registered type such as
+    a CPU torch tensor), and the half type name when that array is the
+    uint16 view of a float16/bfloat16 buffer."""
     if not isinstance(out, np.ndarray):
-        raise TypeError(f"out must be a numpy array or a CPU torch tensor, got {type(out).__name__}")
+        adapter = _adapter(out)
+        if adapter is None:
+            raise TypeError(f"out must be a numpy array or a CPU torch tensor, got {type(out).__name__}")
+        return adapter(out)
     if out.dtype.name not in SUPPORTED_DTYPES:
         raise TypeError(f"unsupported dtype {out.dtype} of out; expected one of {SUPPORTED_DTYPES}")
     if not out.flags.writeable:

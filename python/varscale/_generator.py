@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import threading
-from typing import Any, Callable, Optional
+from typing import Any, Dict, Optional
 
-from . import _initializers as init
-from . import _orthogonal
-from ._checks import as_seed, as_stream
+import numpy as np
 
-
-def _method(func: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(func)
-    def method(self: "Generator", *args: Any, **kwargs: Any) -> Any:
-        for name in ("seed", "stream"):
-            if name in kwargs:
-                raise TypeError(f"Generator.{func.__name__}() takes no {name!r}; the generator supplies it")
-        return func(*args, seed=self.seed, stream=self._next_stream(), **kwargs)
-
-    method.__doc__ = (
-        f"Same as :func:`varscale.{func.__name__}` with this generator's seed and its next stream.\n\n"
-        + (func.__doc__ or "")
-    )
-    return method
+from . import _api, _codegen
+from ._checks import ShapeLike, as_seed, as_stream
+from ._fans import Axes
+from ._registry import REGISTRY
 
 
 class Generator:
@@ -33,7 +20,8 @@ class Generator:
     model initialised call by call get independent, reproducible values: the
     k-th call of ``Generator(seed)`` always equals the module-level function
     with ``seed=seed, stream=start + k``, whatever the shapes, dtypes or
-    thread counts of the calls.
+    thread counts of the calls. Every initialiser of varscale is a method,
+    fresh (``g.xavier_uniform(shape)``) and in place (``g.xavier_uniform_(out)``).
 
     Parameters
     ----------
@@ -68,27 +56,19 @@ class Generator:
     def __repr__(self) -> str:
         return f"Generator(seed={self.seed}, stream={self.stream})"
 
-    xavier_uniform = _method(init.xavier_uniform)
-    xavier_normal = _method(init.xavier_normal)
-    kaiming_uniform = _method(init.kaiming_uniform)
-    kaiming_normal = _method(init.kaiming_normal)
-    lecun_uniform = _method(init.lecun_uniform)
-    lecun_normal = _method(init.lecun_normal)
-    variance_scaling = _method(init.variance_scaling)
-    uniform = _method(init.uniform)
-    normal = _method(init.normal)
-    truncated_normal = _method(init.truncated_normal)
-    constant = _method(init.constant)
-    xavier_uniform_ = _method(init.xavier_uniform_)
-    xavier_normal_ = _method(init.xavier_normal_)
-    kaiming_uniform_ = _method(init.kaiming_uniform_)
-    kaiming_normal_ = _method(init.kaiming_normal_)
-    lecun_uniform_ = _method(init.lecun_uniform_)
-    lecun_normal_ = _method(init.lecun_normal_)
-    variance_scaling_ = _method(init.variance_scaling_)
-    uniform_ = _method(init.uniform_)
-    normal_ = _method(init.normal_)
-    truncated_normal_ = _method(init.truncated_normal_)
-    constant_ = _method(init.constant_)
-    orthogonal = _method(_orthogonal.orthogonal)
-    orthogonal_ = _method(_orthogonal.orthogonal_)
+
+def _add_methods() -> None:
+    types: Dict[str, Any] = {"Any": Any, "Optional": Optional, "ShapeLike": ShapeLike, "Axes": Axes, "np": np,
+                             "Out": _api.Out}
+    for entry in REGISTRY:
+        for inplace in (False, True):
+            name = entry.name + ("_" if inplace else "")
+            args = _codegen.inplace_args(entry) if inplace else _codegen.fresh_args(entry)
+            source = _codegen.method_source(name, args, "Out" if inplace else "np.ndarray")
+            method = _codegen.make(source, name, dict(types, _FN=_api.FUNCTIONS[name]),
+                                   _codegen.method_doc(entry, inplace), "varscale", f"Generator.{name}",
+                                   renamed=entry.renamed)
+            setattr(Generator, name, method)
+
+
+_add_methods()

@@ -21,32 +21,18 @@ not imported by ``import varscale``:
 
 from __future__ import annotations
 
-import functools
-import inspect
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import dask.array as da
 import numpy as np
 from dask.array.core import normalize_chunks
 from dask.base import tokenize
 
-from . import _core
-from . import _initializers as init
-from ._checks import as_dtype, as_region, as_seed, as_shape, numpy_dtype
-
-__all__ = [
-    "constant",
-    "kaiming_normal",
-    "kaiming_uniform",
-    "lecun_normal",
-    "lecun_uniform",
-    "normal",
-    "truncated_normal",
-    "uniform",
-    "variance_scaling",
-    "xavier_normal",
-    "xavier_uniform",
-]
+from . import _codegen, _core
+from ._api import FUNCTIONS
+from ._checks import ShapeLike, as_dtype, as_region, as_seed, as_shape, numpy_dtype
+from ._fans import Axes
+from ._registry import REGISTRY, Initializer
 
 
 def _block(name: str, shape: Tuple[int, ...], start: Tuple[int, ...], dropped: Tuple[int, ...],
@@ -67,7 +53,7 @@ def _block(name: str, shape: Tuple[int, ...], start: Tuple[int, ...], dropped: T
         else:
             lo, hi = next(location)
             region.append(slice(s + lo, s + hi))
-    return getattr(init, name)(shape, region=tuple(region), **params)
+    return FUNCTIONS[name](shape, region=tuple(region), **params)
 
 
 def _normalize_chunks(chunks: Any, shape: Tuple[int, ...], dtype: np.dtype) -> Tuple[Tuple[int, ...], ...]:
@@ -81,53 +67,36 @@ def _normalize_chunks(chunks: Any, shape: Tuple[int, ...], dtype: np.dtype) -> T
         raise ValueError(f"bad chunks {chunks!r} for an array of shape {shape}: {e}") from None
 
 
-def _lazy(eager: Callable[..., np.ndarray]) -> Callable[..., da.Array]:
-    """The lazy twin of the eager initialiser ``eager``."""
-    name = eager.__name__
-    signature = inspect.signature(eager)
+def _lazy(entry: Initializer, params: Dict[str, Any], chunks: Any) -> da.Array:
+    """The lazy twin of ``varscale.<entry.name>`` called with ``params`` (every argument, by name)."""
+    name = entry.name
+    eager = FUNCTIONS[name]
+    params = dict(params)
+    shape = as_shape(params.pop("shape"))
+    region = params.pop("region", None)
+    dtype_name = as_dtype(params.get("dtype", "float32"))
+    params["dtype"] = dtype_name
+    # seed=None is drawn ONCE, here: were it drawn per block, every block
+    # would come from another seed and the blocks would not fit together
+    params["seed"] = as_seed(params.get("seed"))
+    if params.get("threads") is None:
+        params["threads"] = 1  # dask runs blocks in parallel; one core each
+    # every other argument is checked now, eagerly, by generating one element
+    eager(shape, region=(0,) * len(shape), **params)
 
-    @functools.wraps(eager)
-    def lazy(*args: Any, chunks: Any = "auto", **kwargs: Any) -> da.Array:
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"varscale.dask.{name}(): {e}") from None
-        bound.apply_defaults()  # equal calls, however spelled, get equal keys
-        params = dict(bound.arguments)
-        shape = as_shape(params.pop("shape"))
-        region = params.pop("region", None)
-        dtype_name = as_dtype(params.get("dtype", "float32"))
-        params["dtype"] = dtype_name
-        # seed=None is drawn ONCE, here: were it drawn per block, every block
-        # would come from another seed and the blocks would not fit together
-        params["seed"] = as_seed(params.get("seed"))
-        if params.get("threads") is None:
-            params["threads"] = 1  # dask runs blocks in parallel; one core each
-        # every other argument is checked now, eagerly, by generating one element
-        eager(shape, region=(0,) * len(shape), **params)
+    if region is None:
+        start, out_shape, dropped = (0,) * len(shape), shape, ()
+    else:
+        start, _, out_shape = as_region(shape, region)
+        dropped = _dropped_axes(region, shape)
+    dtype = numpy_dtype(dtype_name)
+    out_chunks = _normalize_chunks(chunks, out_shape, dtype)
 
-        if region is None:
-            start, out_shape, dropped = (0,) * len(shape), shape, ()
-        else:
-            start, _, out_shape = as_region(shape, region)
-            dropped = _dropped_axes(region, shape)
-        dtype = numpy_dtype(dtype_name)
-        out_chunks = _normalize_chunks(chunks, out_shape, dtype)
-
-        token = tokenize("varscale", _core.__version__, _core.GENERATOR, name, shape, start, dropped, out_chunks,
-                         sorted(params.items()))
-        array = da.map_blocks(_block, name, shape, start, dropped, params, chunks=out_chunks, dtype=dtype,
-                              meta=np.empty((0,) * len(out_shape), dtype), name=f"varscale-{name}-{token}")
-        return array
-
-    params = list(signature.parameters.values())
-    chunks_param = inspect.Parameter("chunks", inspect.Parameter.KEYWORD_ONLY, default="auto")
-    lazy.__signature__ = signature.replace(parameters=params + [chunks_param],  # type: ignore[attr-defined]
-                                           return_annotation="dask.array.Array")
-    lazy.__doc__ = _DOC.format(name=name)
-    lazy.__module__ = __name__
-    lazy.__qualname__ = name
-    return lazy
+    token = tokenize("varscale", _core.__version__, _core.GENERATOR, name, shape, start, dropped, out_chunks,
+                     sorted(params.items()))
+    array: da.Array = da.map_blocks(_block, name, shape, start, dropped, params, chunks=out_chunks, dtype=dtype,
+                                    meta=np.empty((0,) * len(out_shape), dtype), name=f"varscale-{name}-{token}")
+    return array
 
 
 def _dropped_axes(region: Any, shape: Tuple[int, ...]) -> Tuple[int, ...]:
@@ -139,44 +108,14 @@ def _dropped_axes(region: Any, shape: Tuple[int, ...]) -> Tuple[int, ...]:
     return tuple(axis for axis, item in enumerate(items) if not isinstance(item, slice))
 
 
-_DOC = """Lazy :func:`varscale.{name}`: a :class:`dask.array.Array` whose blocks the
-    Rust core generates at their global offsets.
+def _build() -> Dict[str, Callable[..., da.Array]]:
+    types: Dict[str, Any] = {"Any": Any, "Optional": Optional, "ShapeLike": ShapeLike, "Axes": Axes, "da": da,
+                             "_LAZY": _lazy}
+    return {e.name: _codegen.make(_codegen.lazy_source(e), e.name, dict(types, _ENTRY=e), _codegen.lazy_doc(e),
+                                  __name__, renamed=e.renamed)
+            for e in REGISTRY if e.regions}
 
-    ``compute()`` equals ``varscale.{name}`` with the same arguments bit for
-    bit, whatever the chunking or scheduler. Arguments are checked now.
 
-    Parameters
-    ----------
-    *args, **kwargs
-        As :func:`varscale.{name}`. ``seed=None`` draws one seed now, shared
-        by all blocks (each call draws a new one). ``threads`` is per block
-        and defaults to 1: Dask runs blocks in parallel. ``region`` makes the
-        array ``full[region]`` of the tensor of ``shape``.
-    chunks : dask chunks specification, default "auto"
-        Block shape of the result, as in :func:`dask.array.ones` (an int, a
-        tuple of ints or of per-axis tuples, "auto", or a byte size such as
-        "256MiB"); it never changes the values.
-
-    Returns
-    -------
-    dask.array.Array
-        Lazy; its graph keys are a deterministic function of the arguments
-        (and the resolved seed), so equal calls share them.
-
-    Raises
-    ------
-    ValueError, TypeError
-        For the same bad arguments as :func:`varscale.{name}`, and bad ``chunks``.
-    """
-
-xavier_uniform = _lazy(init.xavier_uniform)
-xavier_normal = _lazy(init.xavier_normal)
-kaiming_uniform = _lazy(init.kaiming_uniform)
-kaiming_normal = _lazy(init.kaiming_normal)
-lecun_uniform = _lazy(init.lecun_uniform)
-lecun_normal = _lazy(init.lecun_normal)
-variance_scaling = _lazy(init.variance_scaling)
-uniform = _lazy(init.uniform)
-normal = _lazy(init.normal)
-truncated_normal = _lazy(init.truncated_normal)
-constant = _lazy(init.constant)
+LAZIES = _build()
+globals().update(LAZIES)
+__all__: List[str] = list(LAZIES)

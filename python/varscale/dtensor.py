@@ -25,11 +25,14 @@ from typing import Any, Callable, Optional, Tuple, Union
 
 import torch
 
-from . import _initializers as init
+from ._api import FUNCTIONS
+from ._registry import REGIONAL
+from .torch._writer import bump_version, write
 
 __all__ = ["fill_dtensor_", "shard_region"]
 
-_NAMES = tuple(f.__name__ for f in init.FRESH)
+#: the initialisers whose shards are the same part of the whole (orthogonal's are not)
+_NAMES = REGIONAL
 # set by fill_dtensor_ itself: the shard's place in the full tensor
 _RESERVED = ("out", "region", "full_shape")
 
@@ -129,7 +132,7 @@ def _in_place(initializer: Union[str, Callable[..., Any]]) -> Callable[..., Any]
     base = name[:-1] if isinstance(name, str) and name.endswith("_") else name
     if base not in _NAMES:
         raise ValueError(f"unknown initializer {initializer!r}; expected one of {_NAMES} (or its in-place twin)")
-    return getattr(init, base + "_")
+    return FUNCTIONS[base + "_"]
 
 
 def fill_dtensor_(param: Any, initializer: Union[str, Callable[..., Any]] = "kaiming_uniform", *args: Any,
@@ -190,15 +193,14 @@ def fill_dtensor_(param: Any, initializer: Union[str, Callable[..., Any]] = "kai
     if region is None:
         return param  # this rank holds no elements
     dtensor = _dtensor_type()
+    is_dtensor = dtensor is not None and isinstance(param, dtensor)
     with torch.no_grad():  # parameters require grad; initialising is not part of the graph
-        local = param.to_local() if dtensor is not None and isinstance(param, dtensor) else param
-        if local.device.type == "meta":
-            raise ValueError("param is on the meta device and has no storage to fill; materialise it first "
-                             "(e.g. module.to_empty(device=...))")
-        if local.device.type == "cpu" and local.is_contiguous():
-            fill(local, *args, seed=seed, stream=stream, region=region, full_shape=full_shape, **kwargs)
-        else:
-            staging = torch.empty(local.shape, dtype=local.dtype)
-            fill(staging, *args, seed=seed, stream=stream, region=region, full_shape=full_shape, **kwargs)
-            local.copy_(staging)
+        local = param.to_local() if is_dtensor else param
+    if local.device.type == "meta":
+        raise ValueError("param is on the meta device and has no storage to fill; materialise it first "
+                         "(e.g. module.to_empty(device=...))")
+    write(local, lambda target: fill(target, *args, seed=seed, stream=stream, region=region, full_shape=full_shape,
+                                     **kwargs))
+    if is_dtensor:
+        bump_version(param)  # the DTensor wrapper keeps a version counter of its own
     return param

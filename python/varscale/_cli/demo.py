@@ -32,7 +32,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _initializers as init
+from .. import _api as init
 
 #: The three schemes, as the plain formulas (gain 1): weight std for a layer.
 SCHEMES: Dict[str, Callable[..., np.ndarray]] = {
@@ -230,8 +230,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(format_table(traces, "backward"))
     print(NOTES)
     if not args.no_plot:
-        from ._plots import plot_demo
-        written = plot_demo(traces, args.out)
+        from .plots import plot_demo
+        written = plot_demo(traces, args.out, MATCHED)
         print(f"\nwrote {args.out}" if written else "\nmatplotlib is not installed: no plot (pip install matplotlib)")
     return 0
 

@@ -271,7 +271,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             json.dump(results, f, indent=2)
         print(f"\nwrote {args.json}")
     if args.plot:
-        from ._plots import plot_bench
+        from .plots import plot_bench
         title = (f"varscale {info['varscale']} benchmark: {info['cpu']}, {info['threads']} threads, "
                  f"{args.gib:g} GiB case")
         if plot_bench(results["rows"], args.plot, title):

@@ -27,22 +27,21 @@ def _check_path(path: str) -> str:
     return path
 
 
-def plot_demo(traces: Sequence[Any], path: str) -> bool:
+def plot_demo(traces: Sequence[Any], path: str, matched_schemes: Dict[str, str]) -> bool:
     """Forward and backward variance against depth, log scale, one line per
     (scheme, activation); colour = activation, line style = scheme, matched
-    pairings drawn thick. ``traces`` are :class:`varscale._demo.Trace`."""
+    pairings (``matched_schemes``: activation -> scheme) drawn thick.
+    ``traces`` are :class:`varscale._cli.demo.Trace`."""
     path = _check_path(path)
     plt = _pyplot()
     if plt is None:
         return False
-    from ._demo import MATCHED
-
     colours = {"tanh": "tab:blue", "relu": "tab:red", "selu": "tab:green"}
     styles = {"xavier": "-", "he": "--", "lecun": ":"}
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), sharex=True)
     for t in traces:
         layers = range(1, len(t.forward) + 1)
-        matched = MATCHED[t.activation] == t.scheme
+        matched = matched_schemes.get(t.activation) == t.scheme
         kw = dict(color=colours.get(t.activation), linestyle=styles.get(t.scheme, "-"),
                   linewidth=2.6 if matched else 1.2, label=f"{t.activation} + {t.scheme}" + (" *" if matched else ""))
         axes[0].plot(layers, t.forward, **kw)

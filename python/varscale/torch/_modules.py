@@ -1,0 +1,407 @@
+"""``init_module``: a whole model's parameters, each from its own stream.
+
+Which parameters a module's own initialisation sets, and how, is a table
+from module type to rule (:data:`RULES`); :func:`register_rule` adds rules
+for other module types (your own, or a library's). A rule sees the module
+and the :class:`Scheme` of the call and returns, by parameter name, how to
+fill each parameter it sets (a :data:`ParamRule`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, cast
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from .. import _api as _vs
+from .._conv import conv_fans, torch_fans
+from .._gain import calculate_gain
+from .._registry import SCHEME_KWARGS
+from ._dropins import constant_, fill_tensor, normal_, uniform_, xavier_normal_, xavier_uniform_
+from ._writer import resolve_seed
+
+#: ``init_module`` schemes: torch's own defaults, or one registry initialiser
+#: for every Linear/Conv weight.
+SCHEMES: Tuple[str, ...] = ("torch_default",) + tuple(SCHEME_KWARGS)
+
+#: Fills one parameter: ``rule(tensor, seed, stream)``.
+ParamRule = Callable[[Tensor, int, int], Any]
+
+
+class Scheme(NamedTuple):
+    """The scheme of one :func:`init_module` call, as module rules see it.
+
+    Attributes
+    ----------
+    name : str
+        One of :data:`SCHEMES`.
+    fans : {"torch", "correct"}
+        How Conv/ConvTranspose fans are counted.
+    kwargs : mapping
+        The scheme's keyword arguments (``gain``, ``mode``, ...).
+    """
+
+    name: str
+    fans: str
+    kwargs: Mapping[str, Any]
+
+    def weight(self, module: nn.Module) -> ParamRule:
+        """The rule for the weight of a Linear/Conv ``module`` under this scheme."""
+        if self.name == "torch_default":
+            bound = _torch_default_bound(module, self.fans)
+            return _uniform_rule(bound)
+        kwargs = dict(self.kwargs)
+        name = self.name + "_"
+        if self.name == "orthogonal":
+            return lambda t, seed, stream: fill_tensor(
+                t, name, lambda x, s: _vs.orthogonal_(x, seed=s, stream=stream, **kwargs), seed, None)
+        fan_in, fan_out = _layer_fans(module, self.fans)
+        fn = getattr(_vs, name)
+        return lambda t, seed, stream: fill_tensor(
+            t, name, lambda x, s: fn(x, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out, **kwargs), seed, None)
+
+    def bias(self, module: nn.Module) -> ParamRule:
+        """The rule for the bias of a Linear/Conv ``module``: torch's ``U(+-1/sqrt(fan_in))``, else 0."""
+        if self.name != "torch_default":
+            return _const_rule(0.0)
+        fan_in, _ = _layer_fans(module, self.fans)
+        return _uniform_rule(1 / math.sqrt(fan_in) if fan_in > 0 else 0.0)
+
+
+#: Decides, for one module, the parameters its own initialisation sets:
+#: ``rule(module, scheme) -> {relative parameter name: ParamRule}``.
+ModuleRule = Callable[[nn.Module, Scheme], Mapping[str, ParamRule]]
+
+#: module type -> rule; the most derived registered type of a module applies.
+RULES: Dict[type, ModuleRule] = {}
+
+
+def register_rule(module_type: type, rule: ModuleRule) -> None:
+    """Let :func:`init_module` initialise modules of ``module_type`` with ``rule``.
+
+    Parameters
+    ----------
+    module_type : type
+        A subclass of ``torch.nn.Module``; the rule also applies to its
+        subclasses that have no rule of their own.
+    rule : callable
+        ``rule(module, scheme)`` returning a mapping from parameter name
+        (relative to ``module``, e.g. ``"weight"`` or ``"out_proj.bias"``) to
+        a :data:`ParamRule` ``(tensor, seed, stream) -> None``. Parameters
+        that are None are skipped.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> class Scale(torch.nn.Module):
+    ...     def __init__(self, n):
+    ...         super().__init__()
+    ...         self.scale = torch.nn.Parameter(torch.empty(n))
+    >>> register_rule(Scale, lambda m, scheme: {"scale": lambda t, seed, stream: ones_(t)})
+    """
+    if not (isinstance(module_type, type) and issubclass(module_type, nn.Module)):
+        raise TypeError(f"module_type must be a torch.nn.Module subclass, got {module_type!r}")
+    if not callable(rule):
+        raise TypeError(f"rule must be callable, got {type(rule).__name__}")
+    RULES[module_type] = rule
+
+
+def rule_for(module: nn.Module) -> Optional[ModuleRule]:
+    """The rule of ``module``'s most derived registered type, if any."""
+    for cls in type(module).__mro__:
+        if cls in RULES:
+            return RULES[cls]
+    return None
+
+
+_STREAM_PERSON = b"varscale.stream"  # blake2b personalisation: keeps these hashes apart from others
+
+
+def param_stream(name: str) -> int:
+    """The stream :func:`init_module` uses for the parameter called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Qualified parameter name, e.g. ``"encoder.layers.0.linear1.weight"``.
+
+    Returns
+    -------
+    int
+        ``int.from_bytes(blake2b(name.encode("utf-8"), digest_size=8,
+        person=b"varscale.stream").digest(), "little")``: a stable 64-bit
+        hash, the same in every process and Python version (unlike the
+        salted ``hash()``).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"parameter name must be a str, got {type(name).__name__}")
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8, person=_STREAM_PERSON).digest()
+    return int.from_bytes(digest, "little")
+
+
+# ------------------------------------------------------------ the built-in rules
+
+
+def _uniform_rule(bound: float) -> ParamRule:
+    return lambda t, seed, stream: uniform_(t, -bound, bound, seed=seed, stream=stream)
+
+
+def _const_rule(value: float) -> ParamRule:
+    return lambda t, seed, stream: constant_(t, value)
+
+
+def _xavier_rule(normal: bool) -> ParamRule:
+    fill = xavier_normal_ if normal else xavier_uniform_
+    return lambda t, seed, stream: fill(t, seed=seed, stream=stream)
+
+
+def _layer_fans(module: nn.Module, fans: str) -> Tuple[int, int]:
+    """Fans of a Linear/Conv module's weight, torch's or the correct ones."""
+    if fans == "correct" and isinstance(module, nn.modules.conv._ConvNd):
+        return conv_fans(module)
+    return torch_fans(tuple(cast(Tensor, module.weight).shape))
+
+
+def _torch_default_bound(module: nn.Module, fans: str) -> float:
+    """torch's Linear/Conv weight bound: kaiming_uniform_(a=sqrt(5)), i.e. 1/sqrt(fan_in), in torch's float ops."""
+    fan_in, _ = _layer_fans(module, fans)
+    gain = calculate_gain("leaky_relu", math.sqrt(5))  # sqrt(1/3)
+    return math.sqrt(3.0) * (gain / math.sqrt(fan_in)) if fan_in > 0 else 0.0
+
+
+def _linear(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
+    return {"weight": scheme.weight(module), "bias": scheme.bias(module)}
+
+
+def _bilinear(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
+    bound = 1 / math.sqrt(cast(Tensor, module.weight).size(1))
+    return {"weight": _uniform_rule(bound), "bias": _uniform_rule(bound)}
+
+
+def _embedding(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
+    padding_idx = cast(Optional[int], getattr(module, "padding_idx", None))
+
+    def rule(t: Tensor, seed: int, stream: int) -> None:
+        normal_(t, seed=seed, stream=stream)
+        if padding_idx is not None:
+            with torch.no_grad():
+                t[padding_idx].fill_(0)  # as Embedding._fill_padding_idx_with_zero
+
+    return {"weight": rule}
+
+
+def _norm(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
+    return {"weight": _const_rule(1.0), "bias": _const_rule(0.0)}
+
+
+def _recurrent(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
+    hidden = cast(int, module.hidden_size)
+    bound = 1.0 / math.sqrt(hidden) if hidden > 0 else 0.0
+    return {name: _uniform_rule(bound) for name, _ in module.named_parameters(recurse=False)}
+
+
+def _prelu(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
+    return {"weight": _const_rule(float(cast(float, module.init)))}
+
+
+def _attention(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
+    rules: Dict[str, ParamRule] = {name: _xavier_rule(False)
+                                   for name in ("in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight")}
+    if module.in_proj_bias is not None:
+        rules["in_proj_bias"] = _const_rule(0.0)
+        rules["out_proj.bias"] = _const_rule(0.0)
+    rules["bias_k"] = rules["bias_v"] = _xavier_rule(True)
+    return rules
+
+
+def _transformer(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
+    # nn.Transformer._reset_parameters: xavier_uniform_ on every p.dim() > 1 beneath it
+    if scheme.name != "torch_default":
+        return {}
+    return {name: _xavier_rule(False) for name, t in module.named_parameters() if t.dim() > 1}
+
+
+# modules whose reset_parameters sets weight 1 and bias 0 (RMSNorm is new in torch 2.4)
+for _type in (nn.LayerNorm, nn.GroupNorm, getattr(nn, "RMSNorm", None), nn.modules.batchnorm._NormBase):
+    if _type is not None:
+        register_rule(_type, _norm)
+for _type, _rule in ((nn.Linear, _linear), (nn.modules.conv._ConvNd, _linear), (nn.Bilinear, _bilinear),
+                     (nn.Embedding, _embedding), (nn.EmbeddingBag, _embedding),
+                     (nn.modules.rnn.RNNBase, _recurrent), (nn.modules.rnn.RNNCellBase, _recurrent),
+                     (nn.PReLU, _prelu), (nn.MultiheadAttention, _attention), (nn.Transformer, _transformer)):
+    register_rule(_type, _rule)
+
+
+# ------------------------------------------------------------------ init_module
+
+
+def _find(module: nn.Module, name: str) -> Optional[Tensor]:
+    target: Any = module
+    for part in name.split("."):
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    return cast(Optional[Tensor], target)
+
+
+def _probe(scheme: str, kwargs: Dict[str, Any]) -> None:
+    """Check the scheme's keyword arguments on a tiny array before any
+    parameter is touched (so a bad value cannot leave a model half done)."""
+    allowed = SCHEME_KWARGS.get(scheme, ())
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        raise TypeError(f"scheme {scheme!r} takes no argument(s) {unknown}; it takes {list(allowed)}")
+    if scheme == "orthogonal":
+        _vs.orthogonal_(np.empty((2, 2), np.float32), seed=0, **kwargs)
+    elif scheme != "torch_default":
+        getattr(_vs, scheme + "_")(np.empty((1, 1), np.float32), seed=0, fan_in=1, fan_out=1, **kwargs)
+
+
+def _plan(model: nn.Module, scheme: Scheme) -> Tuple[Dict[int, ParamRule], List[str]]:
+    """Rule of every parameter a rule covers (by id), and the names of those none covers."""
+    names: Dict[int, str] = {}
+    for name, param in model.named_parameters():  # deduplicated: a shared parameter keeps its first name
+        if isinstance(param, nn.parameter.UninitializedParameter):
+            raise ValueError(f"parameter {name!r} is not materialised yet (lazy module): run a forward pass first")
+        names[id(param)] = name
+    plan: Dict[int, ParamRule] = {}
+    missing: List[str] = []
+    for _, module in model.named_modules():  # parents first: their overrides win over the child's own rule
+        rule = rule_for(module)
+        for relative, param_rule in (rule(module, scheme) if rule is not None else {}).items():
+            target = _find(module, relative)
+            if target is not None:
+                plan.setdefault(id(target), param_rule)
+        for _, param in module.named_parameters(recurse=False):
+            if id(param) not in plan:
+                missing.append(f"{names[id(param)]} ({type(module).__name__})")
+    return plan, missing
+
+
+def init_module(model: nn.Module, seed: Optional[int], *, scheme: str = "torch_default", fans: Optional[str] = None,
+                include_buffers: bool = False, unknown: str = "error", **scheme_kwargs: Any) -> nn.Module:
+    """Initialise every parameter of ``model`` in place, each from its own stream.
+
+    Parameter ``name`` (its qualified name in ``model.named_parameters()``,
+    e.g. ``"layers.0.weight"``) is filled from stream
+    :func:`param_stream` ``(name)`` of ``seed``. Its values therefore depend
+    only on ``(seed, name, shape, scheme)``: adding, removing or reordering
+    *other* parameters leaves them unchanged. (Names in an ``nn.Sequential``
+    are positions: inserting a layer renames, and so redraws, the ones
+    after it; appending does not.)
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    seed : int or None
+        The seed of every stream; None draws one from torch's default
+        generator (``torch.manual_seed`` then makes it reproducible).
+    scheme : str, default "torch_default"
+        ``"torch_default"``: the distributions of torch's own
+        ``reset_parameters``:
+
+        ========================================  =====================================================
+        module                                    parameters
+        ========================================  =====================================================
+        Linear, Conv*d, ConvTranspose*d (+ lazy)  weight ``U(+-1/sqrt(fan_in))`` (``kaiming_uniform_``
+                                                  with ``a=sqrt(5)``), bias ``U(+-1/sqrt(fan_in))``
+        Bilinear                                  weight and bias ``U(+-1/sqrt(in1_features))``
+        Embedding, EmbeddingBag                   ``N(0, 1)``, the ``padding_idx`` row 0
+        LayerNorm, GroupNorm, RMSNorm,            weight 1, bias 0
+        BatchNorm*d, InstanceNorm*d, SyncBN
+        RNN, LSTM, GRU and their cells            all ``U(+-1/sqrt(hidden_size))``
+        MultiheadAttention                        in-projection ``xavier_uniform_``, its biases and
+                                                  ``out_proj.bias`` 0, ``bias_k``/``bias_v``
+                                                  ``xavier_normal_``
+        Transformer                               ``xavier_uniform_`` for every parameter with more
+                                                  than one dimension beneath it (its
+                                                  ``_reset_parameters``)
+        PReLU                                     its ``init`` value
+        ========================================  =====================================================
+
+        (the table is :data:`RULES`; :func:`register_rule` adds module types).
+
+        Any other name in :data:`SCHEMES` (``"xavier_uniform"``,
+        ``"kaiming_normal"``, ``"lecun_normal"``, ``"variance_scaling"``,
+        ``"orthogonal"``, ...): that varscale initialiser for the weight of
+        every Linear, Conv*d and ConvTranspose*d, their biases 0, and the
+        torch defaults above for every other module.
+    fans : {"torch", "correct"}, optional
+        Fans of Conv/ConvTranspose weights (Linear weights agree either way).
+        ``"torch"``: torch's ``_calculate_fan_in_and_fan_out``, which
+        overstates ``fan_out`` ``groups`` times for grouped convolutions and
+        swaps the roles for transposed ones; ``"correct"``:
+        :func:`varscale.conv_fans`. Default: ``"torch"`` for
+        ``scheme="torch_default"`` (to reproduce torch), ``"correct"`` for the
+        variance-scaling schemes.
+    include_buffers : bool, default False
+        Also reset the running statistics of BatchNorm/InstanceNorm modules
+        (``running_mean`` 0, ``running_var`` 1, ``num_batches_tracked`` 0),
+        as their ``reset_parameters`` does. Other buffers are never touched.
+    unknown : {"error", "skip"}, default "error"
+        What to do with parameters of module types without a rule above
+        (custom modules with their own ``nn.Parameter``): raise a
+        ``ValueError`` naming them before anything is written, or leave them
+        as they are.
+    **scheme_kwargs
+        Passed to the scheme's initialiser: ``gain`` (xavier, lecun,
+        orthogonal), ``a``/``mode``/``nonlinearity`` (kaiming),
+        ``scale``/``mode``/``distribution`` (variance_scaling),
+        ``compute_dtype`` (orthogonal).
+
+    Returns
+    -------
+    torch.nn.Module
+        ``model``, initialised in place (shared parameters once, under their
+        first name).
+
+    Raises
+    ------
+    ValueError
+        Unknown scheme/fans/unknown value, lazy parameters not yet
+        materialised, or (``unknown="error"``) parameters without a rule.
+    TypeError
+        ``model`` not a module, or keyword arguments the scheme does not take.
+
+    Examples
+    --------
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 64, 3), torch.nn.ReLU(), torch.nn.Flatten(),
+    ...                             torch.nn.LazyLinear(10))
+    >>> _ = model(torch.zeros(1, 3, 32, 32))                       # materialise the lazy layer
+    >>> init_module(model, seed=0, scheme="kaiming_normal", nonlinearity="relu")
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}; expected one of {SCHEMES}")
+    if fans is None:
+        fans = "torch" if scheme == "torch_default" else "correct"
+    if fans not in ("torch", "correct"):
+        raise ValueError(f"unknown fans {fans!r}; expected 'torch' or 'correct'")
+    if unknown not in ("error", "skip"):
+        raise ValueError(f"unknown={unknown!r}; expected 'error' or 'skip'")
+    if not isinstance(include_buffers, bool):
+        raise TypeError(f"include_buffers must be a bool, got {include_buffers!r}")
+    _probe(scheme, scheme_kwargs)
+
+    plan, missing = _plan(model, Scheme(scheme, fans, scheme_kwargs))
+    if missing and unknown == "error":
+        raise ValueError(f"no initialisation rule for {', '.join(missing)}; pass unknown='skip' to leave "
+                         "them unchanged, or add one with varscale.torch.register_rule")
+
+    seed_v = resolve_seed(seed, None)
+    for name, param in model.named_parameters():
+        if id(param) in plan:
+            plan[id(param)](param, seed_v, param_stream(name))
+    if include_buffers:
+        for module in model.modules():
+            if isinstance(module, nn.modules.batchnorm._NormBase):
+                module.reset_running_stats()  # constants only: torch's own method
+    return model

@@ -1,0 +1,87 @@
+"""The one way varscale writes a torch tensor: in place, or generate and copy.
+
+A contiguous CPU tensor of a supported dtype is handed to the core as a
+NumPy view of its memory (no copy). Any other tensor (another device, or
+strided memory NumPy cannot be given) is filled through a CPU tensor of the
+same shape and dtype, then ``copy_``: the values are the same bit for bit.
+Either way the tensor's version counter is bumped, as an in-place torch op
+does, so autograd notices a stale graph. ``varscale.torch``'s drop-ins,
+``init_module`` and ``varscale.dtensor`` all write through :func:`write`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Tuple
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .._checks import HALF_DTYPES, SUPPORTED_DTYPES, register_out_type
+
+DTYPE_NAMES = {torch.float16: "float16", torch.bfloat16: "bfloat16", torch.float32: "float32",
+               torch.float64: "float64"}
+FLOAT_DTYPES = tuple(DTYPE_NAMES)
+
+_increment_version = getattr(getattr(torch.autograd, "graph", None), "increment_version", None)
+
+
+def numpy_view(tensor: Tensor) -> Tuple[np.ndarray, Optional[str]]:
+    """The NumPy array sharing ``tensor``'s memory that the core fills, and the
+    half dtype name when it is the uint16 view of a float16/bfloat16 tensor."""
+    if tensor.device.type != "cpu":
+        raise ValueError(f"out is on device {tensor.device}; varscale fills CPU tensors")
+    if tensor.dtype not in DTYPE_NAMES:
+        raise TypeError(f"unsupported dtype {tensor.dtype} of out; expected one of {SUPPORTED_DTYPES}")
+    if not tensor.is_contiguous():
+        raise ValueError("out must be contiguous")
+    name = DTYPE_NAMES[tensor.dtype]
+    if name in HALF_DTYPES:
+        return tensor.detach().view(torch.int16).numpy().view(np.uint16), name
+    return tensor.detach().numpy(), None
+
+
+register_out_type(Tensor, numpy_view)
+
+
+def bump_version(tensor: Tensor) -> None:
+    """Mark ``tensor`` as modified in place, for autograd's checks."""
+    if _increment_version is not None and tensor.numel() > 0:
+        _increment_version(tensor)
+
+
+def write(tensor: Tensor, fill: Callable[[Tensor], Any]) -> Tensor:
+    """Run ``fill(target)`` on ``tensor`` itself when the core can write it in
+    place (contiguous, CPU), else on a CPU tensor that is then copied in;
+    ``tensor`` ends with its version counter bumped. Returns ``tensor``."""
+    if tensor.device.type == "cpu" and tensor.is_contiguous():
+        fill(tensor)  # through a NumPy view of the tensor's memory: no copy
+        bump_version(tensor)
+        return tensor
+    # another device, or strided memory NumPy cannot be handed: generate the
+    # same values (element i by flat row-major index) on the CPU, then copy
+    staging = torch.empty(tuple(tensor.shape), dtype=tensor.dtype)
+    fill(staging)
+    with torch.no_grad():
+        tensor.copy_(staging)  # an in-place op: bumps the version itself
+    return tensor
+
+
+def draw_seed(generator: Optional[torch.Generator]) -> int:
+    """A 64-bit seed from two 32-bit draws of ``generator`` (or torch's default one)."""
+    device = generator.device if generator is not None else torch.device("cpu")
+    hi, lo = torch.randint(0, 2**32, (2,), dtype=torch.int64, generator=generator, device=device).tolist()
+    return int((hi << 32) | lo)
+
+
+def resolve_seed(seed: Optional[int], generator: Optional[torch.Generator]) -> int:
+    """``seed`` itself, else one drawn from ``generator`` or torch's default generator."""
+    if generator is not None:
+        if seed is not None:
+            raise TypeError(f"pass either seed ({seed!r}) or generator, not both")
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        return draw_seed(generator)
+    if seed is None:
+        return draw_seed(None)
+    return seed  # checked (type, range) by varscale
