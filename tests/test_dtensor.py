@@ -201,3 +201,14 @@ def test_errors_without_a_process_group():
         fill_dtensor_(torch.zeros(3), seed=0)
     t = torch.zeros(0, 3)
     assert fill_dtensor_(t, seed=0) is t  # nothing to fill
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_the_version_counter_is_bumped(contiguous):
+    # autograd must see the in-place write, as for any in-place torch op,
+    # whether the tensor is written in place or through a staging copy
+    base = torch.zeros(30, 40)
+    t = base if contiguous else base.T
+    version = t._version
+    fill_dtensor_(t, "normal", seed=1)
+    assert t._version > version

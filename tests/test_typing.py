@@ -32,3 +32,20 @@ def test_typed_usage_checks(tmp_path):
                 "--disallow-untyped-calls", "--warn-unused-ignores", str(HERE / "typecheck" / "usage.py")], tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Success" in res.stdout
+
+
+def test_generated_stubs_are_up_to_date():
+    # the stubs are made from the registry; an entry changed without
+    # `make stubs` (python -m varscale._stubgen) fails here
+    from varscale import _stubgen
+
+    stale = [path.name for path, text in _stubgen.stubs().items() if path.read_text(encoding="utf-8") != text]
+    assert not stale, f"stale stubs {stale}: run python -m varscale._stubgen"
+
+
+def test_generated_stubs_match_the_runtime(tmp_path):
+    # signatures, defaults and __all__ of the compiled functions against their stubs
+    pytest.importorskip("dask")
+    res = _run(["mypy.stubtest", "varscale._api", "varscale._generator", "varscale.dask", "--mypy-config-file",
+                os.devnull], tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -34,6 +34,11 @@ def calculate_gain(nonlinearity: str, param: Optional[Union[int, float]] = None)
     param : int or float, optional
         The negative slope of ``leaky_relu``.
 
+    Returns
+    -------
+    float
+        The gain (the int 1 for the linear ones, as torch).
+
     Raises
     ------
     ValueError

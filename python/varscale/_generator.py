@@ -12,6 +12,8 @@ from ._checks import ShapeLike, as_seed, as_stream
 from ._fans import Axes
 from ._registry import REGISTRY
 
+Out = _api.Out  # the in-place methods return their argument's type
+
 
 class Generator:
     """A seed plus a stream counter: every call draws from the next stream.
@@ -59,7 +61,7 @@ class Generator:
 
 def _add_methods() -> None:
     types: Dict[str, Any] = {"Any": Any, "Optional": Optional, "ShapeLike": ShapeLike, "Axes": Axes, "np": np,
-                             "Out": _api.Out}
+                             "Out": Out}
     for entry in REGISTRY:
         for inplace in (False, True):
             name = entry.name + ("_" if inplace else "")

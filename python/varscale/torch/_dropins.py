@@ -37,9 +37,39 @@ __all__ = [
     "zeros_",
 ]
 
-#: Deterministic, no randomness: torch's own functions are the drop-ins.
-eye_ = nn.init.eye_
-dirac_ = nn.init.dirac_
+
+def eye_(tensor: Tensor) -> Tensor:
+    """The identity matrix, as ``torch.nn.init.eye_`` (no randomness: torch's own function).
+
+    Parameters
+    ----------
+    tensor : torch.Tensor
+        A 2-dimensional tensor.
+
+    Returns
+    -------
+    torch.Tensor
+        ``tensor`` itself.
+    """
+    return nn.init.eye_(tensor)
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The Dirac delta of convolutions, as ``torch.nn.init.dirac_`` (no randomness: torch's own function).
+
+    Parameters
+    ----------
+    tensor : torch.Tensor
+        A 3-, 4- or 5-dimensional convolution weight.
+    groups : int, default 1
+        Number of groups of the convolution.
+
+    Returns
+    -------
+    torch.Tensor
+        ``tensor`` itself.
+    """
+    return nn.init.dirac_(tensor, groups)
 
 
 # ----------------------------------------------------------------- plumbing
@@ -199,12 +229,38 @@ def constant_(tensor: Tensor, val: float, *, seed: Optional[int] = None, stream:
 
 
 def ones_(tensor: Tensor, *, seed: Optional[int] = None, stream: int = 0) -> Tensor:
-    """Fill ``tensor`` with 1, as ``torch.nn.init.ones_`` (see :func:`constant_`)."""
+    """Fill ``tensor`` with 1, as ``torch.nn.init.ones_``.
+
+    Parameters
+    ----------
+    tensor : torch.Tensor
+        Any dtype and device (see :func:`constant_`).
+    seed, stream
+        Accepted for a uniform signature, unused.
+
+    Returns
+    -------
+    torch.Tensor
+        ``tensor`` itself.
+    """
     return constant_(tensor, 1.0)
 
 
 def zeros_(tensor: Tensor, *, seed: Optional[int] = None, stream: int = 0) -> Tensor:
-    """Fill ``tensor`` with 0, as ``torch.nn.init.zeros_`` (see :func:`constant_`)."""
+    """Fill ``tensor`` with 0, as ``torch.nn.init.zeros_``.
+
+    Parameters
+    ----------
+    tensor : torch.Tensor
+        Any dtype and device (see :func:`constant_`).
+    seed, stream
+        Accepted for a uniform signature, unused.
+
+    Returns
+    -------
+    torch.Tensor
+        ``tensor`` itself.
+    """
     return constant_(tensor, 0.0)
 
 

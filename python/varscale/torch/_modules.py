@@ -50,7 +50,19 @@ class Scheme(NamedTuple):
     kwargs: Mapping[str, Any]
 
     def weight(self, module: nn.Module) -> ParamRule:
-        """The rule for the weight of a Linear/Conv ``module`` under this scheme."""
+        """The rule for the weight of a Linear/Conv ``module`` under this scheme.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            A Linear, Conv*d or ConvTranspose*d module (its fans are used).
+
+        Returns
+        -------
+        ParamRule
+            ``rule(tensor, seed, stream)``: torch's ``U(+-1/sqrt(fan_in))``
+            for ``"torch_default"``, else the scheme's initialiser.
+        """
         if self.name == "torch_default":
             bound = _torch_default_bound(module, self.fans)
             return _uniform_rule(bound)
@@ -65,7 +77,18 @@ class Scheme(NamedTuple):
             t, name, lambda x, s: fn(x, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out, **kwargs), seed, None)
 
     def bias(self, module: nn.Module) -> ParamRule:
-        """The rule for the bias of a Linear/Conv ``module``: torch's ``U(+-1/sqrt(fan_in))``, else 0."""
+        """The rule for the bias of a Linear/Conv ``module``.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            A Linear, Conv*d or ConvTranspose*d module.
+
+        Returns
+        -------
+        ParamRule
+            torch's ``U(+-1/sqrt(fan_in))`` for ``"torch_default"``, else 0.
+        """
         if self.name != "torch_default":
             return _const_rule(0.0)
         fan_in, _ = _layer_fans(module, self.fans)
