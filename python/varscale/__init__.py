@@ -17,34 +17,8 @@ needs torch) has drop-ins for the ``torch.nn.init`` functions and
 ``init_module`` for whole models.
 """
 
-from . import _core
-from ._api import (
-    constant,
-    constant_,
-    kaiming_normal,
-    kaiming_normal_,
-    kaiming_uniform,
-    kaiming_uniform_,
-    lecun_normal,
-    lecun_normal_,
-    lecun_uniform,
-    lecun_uniform_,
-    normal,
-    normal_,
-    orthogonal,
-    orthogonal_,
-    truncated_normal,
-    truncated_normal_,
-    uniform,
-    uniform_,
-    variance_scaling,
-    variance_scaling_,
-    xavier_normal,
-    xavier_normal_,
-    xavier_uniform,
-    xavier_uniform_,
-)
-from ._api import __all__ as _initializers
+from . import _api, _core
+from ._api import *  # noqa: F403  (the initialisers and their twins, as the registry lists them)
 from ._conv import conv_fans
 from ._fans import LAYOUTS, compute_fans
 from ._gain import NONLINEARITIES, calculate_gain
@@ -55,5 +29,5 @@ __version__: str = _core.__version__
 #: Name of the counter-based generator behind every sample.
 GENERATOR: str = _core.GENERATOR
 
-__all__ = sorted(["GENERATOR", "LAYOUTS", "NONLINEARITIES", "TRUNCATED_STD_2", "Generator", "calculate_gain",
-                  "compute_fans", "conv_fans"] + _initializers)
+__all__ = ["GENERATOR", "LAYOUTS", "NONLINEARITIES", "TRUNCATED_STD_2", "Generator", "calculate_gain", "compute_fans",
+           "conv_fans", *_api.__all__]

@@ -34,14 +34,14 @@ def _as_int(name: str, value: Any) -> int:
         raise TypeError(f"{name} must be an integer, got {value!r}") from None
 
 
-def as_shape(shape: ShapeLike, virtual: bool = False) -> Tuple[int, ...]:
+def as_shape(shape: Any, virtual: bool = False) -> Tuple[int, ...]:
     """A tuple of positive ints whose element count can be addressed: in
     memory, or (``virtual``, the full shape of a region request) by the
     generator's 64-bit element index."""
     if isinstance(shape, (bool, np.bool_)):
         raise TypeError(f"shape must be an int or a sequence of ints, got {shape!r}")
     try:
-        dims = (operator.index(shape),)
+        dims: Tuple[int, ...] = (operator.index(shape),)
     except TypeError:
         if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
             raise TypeError(f"shape must be an int or a sequence of ints, got {shape!r}") from None
@@ -65,7 +65,7 @@ def as_dtype(dtype: Any) -> str:
         bfloat16_dtype()  # clear error if ml_dtypes is missing
         return "bfloat16"
     try:
-        name = np.dtype(dtype).name
+        name = str(np.dtype(dtype).name)
     except TypeError:
         raise TypeError(f"unsupported dtype {dtype!r}; expected one of {SUPPORTED_DTYPES}") from None
     if name not in SUPPORTED_DTYPES:
@@ -79,7 +79,8 @@ def bfloat16_dtype() -> np.dtype:
         import ml_dtypes
     except ImportError:
         raise TypeError("dtype bfloat16 needs the ml_dtypes package (pip install ml_dtypes)") from None
-    return np.dtype(ml_dtypes.bfloat16)
+    bfloat16: np.dtype[Any] = np.dtype(ml_dtypes.bfloat16)
+    return bfloat16
 
 
 def numpy_dtype(name: str) -> np.dtype:

@@ -43,15 +43,15 @@ def _fans(entry: Initializer) -> List[Arg]:
 def fresh_args(entry: Initializer) -> List[Arg]:
     """``name(shape, <own>, *, dtype, seed, stream, <fans>, threads, region, <own kw-only>)``."""
     region = [kw(A.REGION)] if entry.regions else []
-    return ([A.SHAPE] + _own(entry, False) + [kw(A.DTYPE), kw(A.SEED), kw(A.STREAM)] + _fans(entry)
-            + [kw(A.THREADS)] + region + _own(entry, True))
+    return [A.SHAPE, *_own(entry, False), kw(A.DTYPE), kw(A.SEED), kw(A.STREAM), *_fans(entry), kw(A.THREADS),
+            *region, *_own(entry, True)]
 
 
 def inplace_args(entry: Initializer) -> List[Arg]:
     """``name_(out, <own>, *, seed, stream, <fans>, threads, region, full_shape, <own kw-only>)``."""
     region = [kw(A.REGION), kw(A.FULL_SHAPE)] if entry.regions else []
-    return ([A.OUT] + _own(entry, False) + [kw(A.SEED), kw(A.STREAM)] + _fans(entry) + [kw(A.THREADS)]
-            + region + _own(entry, True))
+    return [A.OUT, *_own(entry, False), kw(A.SEED), kw(A.STREAM), *_fans(entry), kw(A.THREADS), *region,
+            *_own(entry, True)]
 
 
 def method_args(args: Sequence[Arg]) -> List[Arg]:
@@ -61,10 +61,10 @@ def method_args(args: Sequence[Arg]) -> List[Arg]:
 
 def lazy_args(entry: Initializer) -> List[Arg]:
     """The Dask lazy: the fresh function's arguments plus ``chunks``."""
-    return fresh_args(entry) + [kw(A.CHUNKS)]
+    return [*fresh_args(entry), kw(A.CHUNKS)]
 
 
-def signature(args: Sequence[Arg], self_: bool = False) -> str:
+def signature(args: Sequence[Arg], self_: bool = False, separator: str = ", ") -> str:
     """The parameter list of a def, with ``*`` before the first keyword-only one."""
     parts = ["self"] if self_ else []
     star = False
@@ -73,7 +73,7 @@ def signature(args: Sequence[Arg], self_: bool = False) -> str:
             parts.append("*")
             star = True
         parts.append(a.signature())
-    return ", ".join(parts)
+    return separator.join(parts)
 
 
 # --------------------------------------------------------------- docstrings
@@ -188,7 +188,7 @@ def make(source: str, name: str, namespace: Dict[str, Any], doc: str, module: st
     filename = f"<varscale generated {module}.{qualname or name}>"
     text = "from __future__ import annotations\n" + source
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    exec(compile(text, filename, "exec"), namespace)  # noqa: S102 - our own generated source
+    exec(compile(text, filename, "exec"), namespace)
     fn: Callable[..., Any] = namespace.pop(name)
     fn.__doc__ = doc
     fn.__module__ = module

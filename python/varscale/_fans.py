@@ -30,7 +30,7 @@ def _axes(name: str, axes: Axes, ndim: int) -> Tuple[int, ...]:
 
 
 def compute_fans(shape: Sequence[int], layout: str = "torch", *, in_axis: Optional[Axes] = None,
-                 out_axis: Optional[Axes] = None, batch_axis: Axes = ()) -> Tuple[int, int]:
+                 out_axis: Optional[Axes] = None, batch_axis: Optional[Axes] = ()) -> Tuple[int, int]:
     """Fan-in and fan-out of a weight tensor of ``shape``.
 
     Parameters
@@ -121,7 +121,7 @@ class FanSpec(NamedTuple):
 
     @classmethod
     def make(cls, layout: str, fan_in: Optional[int], fan_out: Optional[int], in_axis: Optional[Axes],
-             out_axis: Optional[Axes], batch_axis: Axes) -> "FanSpec":
+             out_axis: Optional[Axes], batch_axis: Axes) -> FanSpec:
         """Checks everything that does not depend on the shape, eagerly."""
         layout = as_choice("layout", layout, LAYOUTS)
         return cls(layout, _override("fan_in", fan_in), _override("fan_out", fan_out), in_axis, out_axis,

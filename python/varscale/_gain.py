@@ -6,7 +6,7 @@ import math
 from typing import Optional, Union
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
-NONLINEARITIES = _LINEAR + ("sigmoid", "tanh", "relu", "leaky_relu", "selu")
+NONLINEARITIES = (*_LINEAR, "sigmoid", "tanh", "relu", "leaky_relu", "selu")
 
 
 def calculate_gain(nonlinearity: str, param: Optional[Union[int, float]] = None) -> float:

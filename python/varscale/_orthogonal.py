@@ -11,8 +11,8 @@ from typing import Any, Optional, Tuple, TypeVar
 
 import numpy as np
 
-from ._backend import create as create_array
 from ._backend import Dist, normal
+from ._backend import create as create_array
 from ._checks import ShapeLike, as_dtype, as_out, as_real, as_shape, check_memory, numpy_dtype
 
 Out = TypeVar("Out")
@@ -53,7 +53,8 @@ def _matrix(shape: Tuple[int, ...], gain: float, seed: Optional[int], stream: in
     q *= d
     if rows < cols:
         q = q.T
-    return q * np.asarray(gain, dtype=work)
+    scaled: np.ndarray = q * np.asarray(gain, dtype=work)
+    return scaled
 
 
 def _check_gain(gain: float) -> float:
@@ -71,7 +72,8 @@ def create(shape: ShapeLike, *, gain: float, compute_dtype: Optional[Any], dtype
     work = _compute_dtype(compute_dtype, dtype_name)
     check_memory(dims, "float64")  # the QR's working copies dominate
     q = _matrix(dims, gain, seed, stream, threads, work)
-    return np.ascontiguousarray(q.reshape(dims).astype(numpy_dtype(dtype_name), copy=False))
+    result: np.ndarray = np.ascontiguousarray(q.reshape(dims).astype(numpy_dtype(dtype_name), copy=False))
+    return result
 
 
 def fill(out: Out, *, gain: float, compute_dtype: Optional[Any], seed: Optional[int], stream: int,

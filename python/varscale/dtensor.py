@@ -37,7 +37,7 @@ _NAMES = REGIONAL
 _RESERVED = ("out", "region", "full_shape")
 
 
-def _dtensor_type() -> Optional[type]:
+def _dtensor_type() -> Any:
     """``torch.distributed.tensor.DTensor``, or None where torch was built
     without distributed support (plain tensors still work there)."""
     if not torch.distributed.is_available():

@@ -23,3 +23,6 @@ raw: np.ndarray = _core.generate([4, 4], "float32", "normal", [0.0, 1.0], 0, 0)
 _core.fill(raw, "uniform", (-1.0, 1.0), seed=0, stream=1, threads=1)
 version: str = varscale.__version__ + _core.GENERATOR
 limit: int = _core.MAX_THREADS
+t: np.ndarray = varscale.truncated_normal((8, 8), 0.0, 1.0, low=-1.0, high=2.0, seed=0)
+t2: np.ndarray = varscale.truncated_normal_(t, std=0.5, low=-1.0, seed=1, region=(slice(0, 8),), full_shape=(8, 8))
+o2: np.ndarray = g.orthogonal_(np.empty((4, 4), np.float32), 1.5, compute_dtype="float64")

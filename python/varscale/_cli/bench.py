@@ -15,6 +15,7 @@ and the others are timed three times each. The table shows medians. Run with
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import math
@@ -101,16 +102,16 @@ def _large(table: Table, dtype: str, n: int, repeat: int, threads: Optional[int]
         table.add(g, name, times)
 
     rng = np.random.default_rng(1)
+    np_dtype: Any = dtype  # a float dtype name, as NumPy accepts it
     np_repeat = max(1, min(repeat, 3))  # numpy is slow; medians of 3
-    table.add(g, "numpy random(dtype) fresh", _time(lambda: rng.random(n, dtype=dtype), np_repeat))
-    table.add(g, "numpy random(out=) in place", _time(lambda: rng.random(dtype=dtype, out=buf), np_repeat))
-    table.add(g, "numpy standard_normal(dtype) fresh", _time(lambda: rng.standard_normal(n, dtype=dtype), np_repeat))
+    table.add(g, "numpy random(dtype) fresh", _time(lambda: rng.random(n, dtype=np_dtype), np_repeat))
+    table.add(g, "numpy random(out=) in place", _time(lambda: rng.random(dtype=np_dtype, out=buf), np_repeat))
+    table.add(g, "numpy standard_normal(dtype) fresh", _time(lambda: rng.standard_normal(n, dtype=np_dtype), np_repeat))
     if dtype == "float32":
         table.add(g, "numpy uniform(-b, b).astype(float32)",
                   _time(lambda: rng.uniform(-bound, bound, n).astype(np.float32), np_repeat))
     _torch_cases(table, g, dtype, n, np_repeat, bound, std)
     _jax_cases(table, g, dtype, n, np_repeat, bound, std)
-    del buf
 
 
 def _torch_cases(table: Table, g: str, dtype: str, n: int, repeat: int, bound: float, std: float) -> None:
@@ -142,7 +143,11 @@ def _jax_cases(table: Table, g: str, dtype: str, n: int, repeat: int, bound: flo
     }
     for name, f in fns.items():
         f(key).block_until_ready()  # compile
-        table.add(g, name, _time(lambda f=f: f(key).block_until_ready(), repeat))
+        table.add(g, name, _time(functools.partial(_block_until_ready, f, key), repeat))
+
+
+def _block_until_ready(f: Callable[[Any], Any], key: Any) -> Any:
+    return f(key).block_until_ready()
 
 
 def _small(table: Table, repeat: int) -> None:
@@ -152,11 +157,11 @@ def _small(table: Table, repeat: int) -> None:
     g = "gpt2-small"
     print(f"\n{len(shapes)} tensors of GPT-2 small ({elems / 1e6:.1f} M parameters, float32), one call each:")
 
-    def with_varscale(shape_list: list) -> list:
+    def with_varscale(shape_list: List[Tuple[int, ...]]) -> List[np.ndarray]:
         gen = varscale.Generator(0)
         return [gen.normal(s, 0.0, 0.02) for s in shape_list]
 
-    def with_numpy(shape_list: list) -> list:
+    def with_numpy(shape_list: List[Tuple[int, ...]]) -> List[np.ndarray]:
         rng = np.random.default_rng(0)
         return [rng.standard_normal(s, dtype=np.float32) * np.float32(0.02) for s in shape_list]
 
@@ -210,7 +215,7 @@ def _ratios(table: Table, dtype: str) -> Dict[str, float]:
     g = dtype
 
     def rate(name: str) -> float:
-        return table.find(g, name)["gsamples_per_s"]
+        return float(table.find(g, name)["gsamples_per_s"])
 
     r = {
         "uniform_fresh / constant_fresh": rate("varscale.uniform fresh") / rate("limit: varscale.constant fresh"),

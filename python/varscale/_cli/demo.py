@@ -159,7 +159,7 @@ def run_all(*, layers: int = 50, width: int = 512, batch: int = 256, seed: int =
 def checkpoints(layers: int) -> List[int]:
     """Layers shown in the table: 1, then every ~10th, and the last."""
     step = 10 if layers > 20 else max(1, layers // 5)
-    points = [1] + list(range(step, layers + 1, step))
+    points = [1, *list(range(step, layers + 1, step))]
     if points[-1] != layers:
         points.append(layers)
     return sorted(set(points))

@@ -20,14 +20,15 @@ import math
 import os
 import sys
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 import varscale
 
 # name -> (function, kwargs, expected std as a function of (fan_in, fan_out), bound or None)
-_INITS: Dict[str, Tuple[Callable[..., np.ndarray], dict, Callable[[int, int], float], Optional[Callable[[int, int], float]]]] = {
+_Formula = Callable[[int, int], float]
+_INITS: Dict[str, Tuple[Callable[..., np.ndarray], Dict[str, Any], _Formula, Optional[_Formula]]] = {
     "kaiming_normal": (varscale.kaiming_normal, {"nonlinearity": "relu"}, lambda fi, fo: math.sqrt(2 / fi), None),
     "kaiming_uniform": (varscale.kaiming_uniform, {"nonlinearity": "relu"}, lambda fi, fo: math.sqrt(2 / fi),
                         lambda fi, fo: math.sqrt(6 / fi)),

@@ -60,6 +60,7 @@ Modules
     the one in-place-or-copy writer, shared with ``varscale.dtensor``.
 """
 
+from .._conv import conv_fans
 from ._dropins import (
     calculate_gain,
     constant_,
@@ -79,7 +80,6 @@ from ._dropins import (
     zeros_,
 )
 from ._modules import RULES, SCHEMES, ParamRule, Scheme, init_module, param_stream, register_rule
-from .._conv import conv_fans
 
 __all__ = [
     "RULES",

@@ -180,7 +180,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Opti
 
     Box-Muller transform; see :func:`varscale.normal`.
     """
-    return fill_tensor(tensor, "normal_", lambda t, s: _vs.normal_(t, mean, std, seed=s, stream=stream), seed, generator)
+    return fill_tensor(tensor, "normal_", lambda t, s: _vs.normal_(t, mean, std, seed=s, stream=stream), seed,
+                       generator)
 
 
 @_doc('''

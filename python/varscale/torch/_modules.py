@@ -26,7 +26,7 @@ from ._writer import resolve_seed
 
 #: ``init_module`` schemes: torch's own defaults, or one registry initialiser
 #: for every Linear/Conv weight.
-SCHEMES: Tuple[str, ...] = ("torch_default",) + tuple(SCHEME_KWARGS)
+SCHEMES: Tuple[str, ...] = ("torch_default", *SCHEME_KWARGS)
 
 #: Fills one parameter: ``rule(tensor, seed, stream)``.
 ParamRule = Callable[[Tensor, int, int], Any]
