@@ -7,7 +7,7 @@ Usage: python benches/compare.py [--gib 1] [--repeat 7] [--json out.json]
 
 import sys
 
-from varscale._bench import main
+from varscale._cli.bench import main
 
 if __name__ == "__main__":
     sys.exit(main())
