@@ -38,395 +38,74 @@ __all__ = [
     "orthogonal_",
 ]
 
-def xavier_uniform(
-    shape: ShapeLike,
-    gain: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def xavier_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Xavier/Glorot uniform: ``U(-b, b)`` with ``b = gain * sqrt(6 / (fan_in + fan_out))``."""
 
-def xavier_uniform_(
-    out: Out,
-    gain: float = 1.0,
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def xavier_uniform_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.xavier_uniform`: fills ``out`` and returns it."""
 
-def xavier_normal(
-    shape: ShapeLike,
-    gain: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def xavier_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Xavier/Glorot normal: ``N(0, std^2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
 
-def xavier_normal_(
-    out: Out,
-    gain: float = 1.0,
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def xavier_normal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.xavier_normal`: fills ``out`` and returns it."""
 
-def kaiming_uniform(
-    shape: ShapeLike,
-    a: float = 0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def kaiming_uniform(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """He/Kaiming uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``."""
 
-def kaiming_uniform_(
-    out: Out,
-    a: float = 0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def kaiming_uniform_(out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.kaiming_uniform`: fills ``out`` and returns it."""
 
-def kaiming_normal(
-    shape: ShapeLike,
-    a: float = 0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def kaiming_normal(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """He/Kaiming normal: ``N(0, std^2)`` with ``std = gain / sqrt(fan)``."""
 
-def kaiming_normal_(
-    out: Out,
-    a: float = 0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def kaiming_normal_(out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.kaiming_normal`: fills ``out`` and returns it."""
 
-def lecun_uniform(
-    shape: ShapeLike,
-    gain: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def lecun_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """LeCun uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan_in)``."""
 
-def lecun_uniform_(
-    out: Out,
-    gain: float = 1.0,
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def lecun_uniform_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.lecun_uniform`: fills ``out`` and returns it."""
 
-def lecun_normal(
-    shape: ShapeLike,
-    gain: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def lecun_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """LeCun normal: ``N(0, std^2)`` with ``std = gain / sqrt(fan_in)``."""
 
-def lecun_normal_(
-    out: Out,
-    gain: float = 1.0,
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def lecun_normal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.lecun_normal`: fills ``out`` and returns it."""
 
-def variance_scaling(
-    shape: ShapeLike,
-    scale: float = 1.0,
-    mode: str = "fan_in",
-    distribution: str = "truncated_normal",
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Variance scaling, as ``jax.nn.initializers.variance_scaling`` and Keras'."""
 
-def variance_scaling_(
-    out: Out,
-    scale: float = 1.0,
-    mode: str = "fan_in",
-    distribution: str = "truncated_normal",
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def variance_scaling_(out: Out, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", *, seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.variance_scaling`: fills ``out`` and returns it."""
 
-def uniform(
-    shape: ShapeLike,
-    low: float = 0.0,
-    high: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Uniform on the closed interval ``[low, high]`` (``low <= high``, finite)."""
 
-def uniform_(
-    out: Out,
-    low: float = 0.0,
-    high: float = 1.0,
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def uniform_(out: Out, low: float = 0.0, high: float = 1.0, *, seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.uniform`: fills ``out`` and returns it."""
 
-def normal(
-    shape: ShapeLike,
-    mean: float = 0.0,
-    std: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Normal ``N(mean, std^2)`` by the Box-Muller transform (``std >= 0``)."""
 
-def normal_(
-    out: Out,
-    mean: float = 0.0,
-    std: float = 1.0,
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def normal_(out: Out, mean: float = 0.0, std: float = 1.0, *, seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.normal`: fills ``out`` and returns it."""
 
-def truncated_normal(
-    shape: ShapeLike,
-    mean: float = 0.0,
-    std: float = 1.0,
-    low: float = -2.0,
-    high: float = 2.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, low: float = -2.0, high: float = 2.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """``N(mean, std^2)`` conditioned on ``[low, high]``, by inversion (no rejection)."""
 
-def truncated_normal_(
-    out: Out,
-    mean: float = 0.0,
-    std: float = 1.0,
-    low: float = -2.0,
-    high: float = 2.0,
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def truncated_normal_(out: Out, mean: float = 0.0, std: float = 1.0, low: float = -2.0, high: float = 2.0, *, seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.truncated_normal`: fills ``out`` and returns it."""
 
-def constant(
-    shape: ShapeLike,
-    value: float,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-) -> np.ndarray:
+def constant(shape: ShapeLike, value: float, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None) -> np.ndarray:
     """Every element equal to ``value``, as ``torch.nn.init.constant_``."""
 
-def constant_(
-    out: Out,
-    value: float,
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-    full_shape: Optional[ShapeLike] = None,
-) -> Out:
+def constant_(out: Out, value: float, *, seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
     """In-place twin of :func:`varscale.constant`: fills ``out`` and returns it."""
 
-def orthogonal(
-    shape: ShapeLike,
-    gain: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    compute_dtype: Optional[Any] = None,
-) -> np.ndarray:
+def orthogonal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, compute_dtype: Optional[Any] = None) -> np.ndarray:
     """(Semi-)orthogonal matrix times ``gain``, as ``torch.nn.init.orthogonal_``."""
 
-def orthogonal_(
-    out: Out,
-    gain: float = 1.0,
-    *,
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    compute_dtype: Optional[Any] = None,
-) -> Out:
+def orthogonal_(out: Out, gain: float = 1.0, *, seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, compute_dtype: Optional[Any] = None) -> Out:
     """In-place twin of :func:`varscale.orthogonal`: fills ``out`` and returns it."""

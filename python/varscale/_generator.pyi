@@ -17,348 +17,51 @@ class Generator:
     def _next_stream(self) -> int: ...
     @property
     def stream(self) -> int: ...
-    def xavier_uniform(
-        self,
-        shape: ShapeLike,
-        gain: float = 1.0,
-        *,
-        dtype: Any = "float32",
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def xavier_uniform(self, shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.xavier_uniform` with this generator's seed and its next stream."""
-    def xavier_uniform_(
-        self,
-        out: Out,
-        gain: float = 1.0,
-        *,
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def xavier_uniform_(self, out: Out, gain: float = 1.0, *, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.xavier_uniform_` with this generator's seed and its next stream."""
-    def xavier_normal(
-        self,
-        shape: ShapeLike,
-        gain: float = 1.0,
-        *,
-        dtype: Any = "float32",
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def xavier_normal(self, shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.xavier_normal` with this generator's seed and its next stream."""
-    def xavier_normal_(
-        self,
-        out: Out,
-        gain: float = 1.0,
-        *,
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def xavier_normal_(self, out: Out, gain: float = 1.0, *, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.xavier_normal_` with this generator's seed and its next stream."""
-    def kaiming_uniform(
-        self,
-        shape: ShapeLike,
-        a: float = 0,
-        mode: str = "fan_in",
-        nonlinearity: str = "leaky_relu",
-        *,
-        dtype: Any = "float32",
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def kaiming_uniform(self, shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, dtype: Any = "float32", layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.kaiming_uniform` with this generator's seed and its next stream."""
-    def kaiming_uniform_(
-        self,
-        out: Out,
-        a: float = 0,
-        mode: str = "fan_in",
-        nonlinearity: str = "leaky_relu",
-        *,
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def kaiming_uniform_(self, out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.kaiming_uniform_` with this generator's seed and its next stream."""
-    def kaiming_normal(
-        self,
-        shape: ShapeLike,
-        a: float = 0,
-        mode: str = "fan_in",
-        nonlinearity: str = "leaky_relu",
-        *,
-        dtype: Any = "float32",
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def kaiming_normal(self, shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, dtype: Any = "float32", layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.kaiming_normal` with this generator's seed and its next stream."""
-    def kaiming_normal_(
-        self,
-        out: Out,
-        a: float = 0,
-        mode: str = "fan_in",
-        nonlinearity: str = "leaky_relu",
-        *,
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def kaiming_normal_(self, out: Out, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.kaiming_normal_` with this generator's seed and its next stream."""
-    def lecun_uniform(
-        self,
-        shape: ShapeLike,
-        gain: float = 1.0,
-        *,
-        dtype: Any = "float32",
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def lecun_uniform(self, shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.lecun_uniform` with this generator's seed and its next stream."""
-    def lecun_uniform_(
-        self,
-        out: Out,
-        gain: float = 1.0,
-        *,
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def lecun_uniform_(self, out: Out, gain: float = 1.0, *, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.lecun_uniform_` with this generator's seed and its next stream."""
-    def lecun_normal(
-        self,
-        shape: ShapeLike,
-        gain: float = 1.0,
-        *,
-        dtype: Any = "float32",
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def lecun_normal(self, shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.lecun_normal` with this generator's seed and its next stream."""
-    def lecun_normal_(
-        self,
-        out: Out,
-        gain: float = 1.0,
-        *,
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def lecun_normal_(self, out: Out, gain: float = 1.0, *, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.lecun_normal_` with this generator's seed and its next stream."""
-    def variance_scaling(
-        self,
-        shape: ShapeLike,
-        scale: float = 1.0,
-        mode: str = "fan_in",
-        distribution: str = "truncated_normal",
-        *,
-        dtype: Any = "float32",
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def variance_scaling(self, shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", *, dtype: Any = "float32", layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.variance_scaling` with this generator's seed and its next stream."""
-    def variance_scaling_(
-        self,
-        out: Out,
-        scale: float = 1.0,
-        mode: str = "fan_in",
-        distribution: str = "truncated_normal",
-        *,
-        layout: str = "torch",
-        fan_in: Optional[int] = None,
-        fan_out: Optional[int] = None,
-        in_axis: Optional[Axes] = None,
-        out_axis: Optional[Axes] = None,
-        batch_axis: Axes = (),
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def variance_scaling_(self, out: Out, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", *, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.variance_scaling_` with this generator's seed and its next stream."""
-    def uniform(
-        self,
-        shape: ShapeLike,
-        low: float = 0.0,
-        high: float = 1.0,
-        *,
-        dtype: Any = "float32",
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def uniform(self, shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: Any = "float32", threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.uniform` with this generator's seed and its next stream."""
-    def uniform_(
-        self,
-        out: Out,
-        low: float = 0.0,
-        high: float = 1.0,
-        *,
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def uniform_(self, out: Out, low: float = 0.0, high: float = 1.0, *, threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.uniform_` with this generator's seed and its next stream."""
-    def normal(
-        self,
-        shape: ShapeLike,
-        mean: float = 0.0,
-        std: float = 1.0,
-        *,
-        dtype: Any = "float32",
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def normal(self, shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: Any = "float32", threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.normal` with this generator's seed and its next stream."""
-    def normal_(
-        self,
-        out: Out,
-        mean: float = 0.0,
-        std: float = 1.0,
-        *,
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def normal_(self, out: Out, mean: float = 0.0, std: float = 1.0, *, threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.normal_` with this generator's seed and its next stream."""
-    def truncated_normal(
-        self,
-        shape: ShapeLike,
-        mean: float = 0.0,
-        std: float = 1.0,
-        low: float = -2.0,
-        high: float = 2.0,
-        *,
-        dtype: Any = "float32",
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def truncated_normal(self, shape: ShapeLike, mean: float = 0.0, std: float = 1.0, low: float = -2.0, high: float = 2.0, *, dtype: Any = "float32", threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.truncated_normal` with this generator's seed and its next stream."""
-    def truncated_normal_(
-        self,
-        out: Out,
-        mean: float = 0.0,
-        std: float = 1.0,
-        low: float = -2.0,
-        high: float = 2.0,
-        *,
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def truncated_normal_(self, out: Out, mean: float = 0.0, std: float = 1.0, low: float = -2.0, high: float = 2.0, *, threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.truncated_normal_` with this generator's seed and its next stream."""
-    def constant(
-        self,
-        shape: ShapeLike,
-        value: float,
-        *,
-        dtype: Any = "float32",
-        threads: Optional[int] = None,
-        region: Any = None,
-    ) -> np.ndarray:
+    def constant(self, shape: ShapeLike, value: float, *, dtype: Any = "float32", threads: Optional[int] = None, region: Any = None) -> np.ndarray:
         """Same as :func:`varscale.constant` with this generator's seed and its next stream."""
-    def constant_(
-        self,
-        out: Out,
-        value: float,
-        *,
-        threads: Optional[int] = None,
-        region: Any = None,
-        full_shape: Optional[ShapeLike] = None,
-    ) -> Out:
+    def constant_(self, out: Out, value: float, *, threads: Optional[int] = None, region: Any = None, full_shape: Optional[ShapeLike] = None) -> Out:
         """Same as :func:`varscale.constant_` with this generator's seed and its next stream."""
-    def orthogonal(
-        self,
-        shape: ShapeLike,
-        gain: float = 1.0,
-        *,
-        dtype: Any = "float32",
-        threads: Optional[int] = None,
-        compute_dtype: Optional[Any] = None,
-    ) -> np.ndarray:
+    def orthogonal(self, shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", threads: Optional[int] = None, compute_dtype: Optional[Any] = None) -> np.ndarray:
         """Same as :func:`varscale.orthogonal` with this generator's seed and its next stream."""
-    def orthogonal_(
-        self,
-        out: Out,
-        gain: float = 1.0,
-        *,
-        threads: Optional[int] = None,
-        compute_dtype: Optional[Any] = None,
-    ) -> Out:
+    def orthogonal_(self, out: Out, gain: float = 1.0, *, threads: Optional[int] = None, compute_dtype: Optional[Any] = None) -> Out:
         """Same as :func:`varscale.orthogonal_` with this generator's seed and its next stream."""

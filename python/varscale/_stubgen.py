@@ -26,8 +26,8 @@ def _summary(doc: str) -> str:
 
 
 def _def(name: str, args: Sequence[Arg], returns: str, doc: str, self_: bool = False, indent: str = "") -> str:
-    params = _codegen.signature(args, self_, separator=f",\n{indent}    ")
-    return (f"{indent}def {name}(\n{indent}    {params},\n{indent}) -> {returns}:\n"
+    # one line per def: the stubs are generated and never edited by hand
+    return (f"{indent}def {name}({_codegen.signature(args, self_)}) -> {returns}:\n"
             f'{indent}    """{_summary(doc)}"""\n')
 
 

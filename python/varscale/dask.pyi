@@ -23,198 +23,35 @@ __all__ = [
     "constant",
 ]
 
-def xavier_uniform(
-    shape: ShapeLike,
-    gain: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def xavier_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.xavier_uniform`: a Dask array whose blocks the core generates at their offsets."""
 
-def xavier_normal(
-    shape: ShapeLike,
-    gain: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def xavier_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.xavier_normal`: a Dask array whose blocks the core generates at their offsets."""
 
-def kaiming_uniform(
-    shape: ShapeLike,
-    a: float = 0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def kaiming_uniform(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.kaiming_uniform`: a Dask array whose blocks the core generates at their offsets."""
 
-def kaiming_normal(
-    shape: ShapeLike,
-    a: float = 0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def kaiming_normal(shape: ShapeLike, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.kaiming_normal`: a Dask array whose blocks the core generates at their offsets."""
 
-def lecun_uniform(
-    shape: ShapeLike,
-    gain: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def lecun_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.lecun_uniform`: a Dask array whose blocks the core generates at their offsets."""
 
-def lecun_normal(
-    shape: ShapeLike,
-    gain: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def lecun_normal(shape: ShapeLike, gain: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.lecun_normal`: a Dask array whose blocks the core generates at their offsets."""
 
-def variance_scaling(
-    shape: ShapeLike,
-    scale: float = 1.0,
-    mode: str = "fan_in",
-    distribution: str = "truncated_normal",
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    layout: str = "torch",
-    fan_in: Optional[int] = None,
-    fan_out: Optional[int] = None,
-    in_axis: Optional[Axes] = None,
-    out_axis: Optional[Axes] = None,
-    batch_axis: Axes = (),
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, layout: str = "torch", fan_in: Optional[int] = None, fan_out: Optional[int] = None, in_axis: Optional[Axes] = None, out_axis: Optional[Axes] = None, batch_axis: Axes = (), threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.variance_scaling`: a Dask array whose blocks the core generates at their offsets."""
 
-def uniform(
-    shape: ShapeLike,
-    low: float = 0.0,
-    high: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.uniform`: a Dask array whose blocks the core generates at their offsets."""
 
-def normal(
-    shape: ShapeLike,
-    mean: float = 0.0,
-    std: float = 1.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.normal`: a Dask array whose blocks the core generates at their offsets."""
 
-def truncated_normal(
-    shape: ShapeLike,
-    mean: float = 0.0,
-    std: float = 1.0,
-    low: float = -2.0,
-    high: float = 2.0,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, low: float = -2.0, high: float = 2.0, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.truncated_normal`: a Dask array whose blocks the core generates at their offsets."""
 
-def constant(
-    shape: ShapeLike,
-    value: float,
-    *,
-    dtype: Any = "float32",
-    seed: Optional[int] = None,
-    stream: int = 0,
-    threads: Optional[int] = None,
-    region: Any = None,
-    chunks: Any = "auto",
-) -> da.Array:
+def constant(shape: ShapeLike, value: float, *, dtype: Any = "float32", seed: Optional[int] = None, stream: int = 0, threads: Optional[int] = None, region: Any = None, chunks: Any = "auto") -> da.Array:
     """Lazy :func:`varscale.constant`: a Dask array whose blocks the core generates at their offsets."""

@@ -61,8 +61,8 @@ Modules
 """
 
 from .._conv import conv_fans
+from .._gain import calculate_gain
 from ._dropins import (
-    calculate_gain,
     constant_,
     dirac_,
     eye_,

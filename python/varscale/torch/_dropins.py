@@ -15,27 +15,7 @@ from torch import Tensor, nn
 
 from .. import _api as _vs  # the NumPy API's in-place twins
 from .._conv import torch_fans
-from .._gain import calculate_gain
 from ._writer import FLOAT_DTYPES, resolve_seed, write
-
-__all__ = [
-    "calculate_gain",
-    "constant_",
-    "dirac_",
-    "eye_",
-    "kaiming_normal_",
-    "kaiming_uniform_",
-    "lecun_normal_",
-    "lecun_uniform_",
-    "normal_",
-    "ones_",
-    "orthogonal_",
-    "trunc_normal_",
-    "uniform_",
-    "xavier_normal_",
-    "xavier_uniform_",
-    "zeros_",
-]
 
 
 def eye_(tensor: Tensor) -> Tensor:
@@ -229,8 +209,7 @@ def constant_(tensor: Tensor, val: float, *, seed: Optional[int] = None, stream:
     return fill_tensor(tensor, "constant_", lambda t, s: _vs.constant_(t, val), 0, None)
 
 
-def ones_(tensor: Tensor, *, seed: Optional[int] = None, stream: int = 0) -> Tensor:
-    """Fill ``tensor`` with 1, as ``torch.nn.init.ones_``.
+_FILL_WITH = """Fill ``tensor`` with {value}, as ``torch.nn.init.{name}``.
 
     Parameters
     ----------
@@ -244,25 +223,18 @@ def ones_(tensor: Tensor, *, seed: Optional[int] = None, stream: int = 0) -> Ten
     torch.Tensor
         ``tensor`` itself.
     """
+
+
+def ones_(tensor: Tensor, *, seed: Optional[int] = None, stream: int = 0) -> Tensor:
     return constant_(tensor, 1.0)
 
 
 def zeros_(tensor: Tensor, *, seed: Optional[int] = None, stream: int = 0) -> Tensor:
-    """Fill ``tensor`` with 0, as ``torch.nn.init.zeros_``.
-
-    Parameters
-    ----------
-    tensor : torch.Tensor
-        Any dtype and device (see :func:`constant_`).
-    seed, stream
-        Accepted for a uniform signature, unused.
-
-    Returns
-    -------
-    torch.Tensor
-        ``tensor`` itself.
-    """
     return constant_(tensor, 0.0)
+
+
+ones_.__doc__ = _FILL_WITH.format(value=1, name="ones_")
+zeros_.__doc__ = _FILL_WITH.format(value=0, name="zeros_")
 
 
 @_doc('''
