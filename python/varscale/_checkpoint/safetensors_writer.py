@@ -1,0 +1,282 @@
+"""Stream tensors into safetensors files in Hugging Face's layout, in bounded memory.
+
+Each tensor is generated straight into the file's mapped memory, one window
+of at most ``WINDOW_BYTES`` at a time: the window is mapped, filled by the
+tensor's ``fill`` callback, flushed and unmapped, so the resident set never
+holds more than one window of the file, whatever the model's size.
+
+Files are written under temporary names (``.<name>.partial``) and renamed
+only when every shard is complete, so an interrupted run never leaves a
+checkpoint that looks complete. Space is reserved with ``posix_fallocate``
+before anything is mapped: writing through a mapping into a full disk would
+kill the process with SIGBUS instead of raising an exception.
+
+Format: https://github.com/huggingface/safetensors (8-byte little-endian
+header length, a JSON header with ``dtype``, ``shape`` and ``data_offsets``
+per tensor, then the raw little-endian data). Layout of sharded checkpoints
+as ``transformers``' ``save_pretrained``: ``model.safetensors``, or
+``model-0000k-of-0000n.safetensors`` plus ``model.safetensors.index.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .boxes import Box, row_windows
+
+#: Bytes of a file mapped at once (a multiple of every page size in use).
+WINDOW_BYTES = 64 << 20
+
+#: safetensors' dtype names of the element types varscale writes.
+SAFETENSORS_DTYPES: Dict[str, str] = {
+    "int64": "I64", "int32": "I32", "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL",
+    "float64": "F64",
+    "float32": "F32",
+    "float16": "F16",
+    "bfloat16": "BF16",
+    "float8_e4m3fn": "F8_E4M3",
+    "float8_e5m2": "F8_E5M2",
+}
+ITEMSIZE: Dict[str, int] = {"int64": 8, "int32": 4, "uint8": 1, "bool": 1, "int8": 1, "int16": 2, "float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "float8_e4m3fn": 1,
+                            "float8_e5m2": 1}
+
+SINGLE_FILE = "model.safetensors"
+INDEX_FILE = "model.safetensors.index.json"
+
+#: ``fill(out, box)``: write the elements of ``box`` (a contiguous run of the
+#: tensor in flat C order) into the 1-D array ``out``.
+Fill = Callable[[np.ndarray, Box], None]
+#: Called after each window with the number of bytes just written.
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class TensorToWrite:
+    """One tensor of a checkpoint: its name, shape, element type and filler."""
+
+    name: str
+    shape: Tuple[int, ...]
+    dtype: str
+    fill: Fill
+
+    @property
+    def numel(self) -> int:
+        """Number of elements."""
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the tensor's data."""
+        return self.numel * ITEMSIZE[self.dtype]
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?I?B)?\s*$", re.IGNORECASE)
+_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def parse_size(size: Union[int, str]) -> int:
+    """Bytes in ``size``: an int, or a string such as ``"5GB"`` (10^9) or ``"5GiB"`` (2^30), as transformers.
+
+    Parameters
+    ----------
+    size : int or str
+        Size in bytes, or a number with a unit B, KB, MB, GB, TB, KiB, MiB, GiB, TiB.
+
+    Returns
+    -------
+    int
+        The size in bytes (at least 1).
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is not a positive size.
+    """
+    if isinstance(size, bool):
+        raise TypeError(f"max_shard_size must be an int or a string such as '5GB', got {size!r}")
+    if isinstance(size, int):
+        value = size
+    elif isinstance(size, str):
+        m = _SIZE.match(size)
+        if m is None:
+            raise ValueError(f"max_shard_size={size!r} is not a size; write bytes as an int or e.g. '5GB', '500MiB'")
+        value = int(float(m.group(1)) * _UNITS[(m.group(2) or "B").upper()])
+    else:
+        raise TypeError(f"max_shard_size must be an int or a string such as '5GB', got {type(size).__name__}")
+    if value < 1:
+        raise ValueError(f"max_shard_size={size!r} must be at least 1 byte")
+    return value
+
+
+def plan_shards(tensors: Sequence[TensorToWrite], max_shard_size: int) -> List[List[TensorToWrite]]:
+    """Group tensors, in order, into shards of at most ``max_shard_size`` bytes of data.
+
+    A tensor larger than the limit gets a shard of its own (as transformers).
+    """
+    shards: List[List[TensorToWrite]] = []
+    current: List[TensorToWrite] = []
+    size = 0
+    for t in tensors:
+        if current and size + t.nbytes > max_shard_size:
+            shards.append(current)
+            current, size = [], 0
+        current.append(t)
+        size += t.nbytes
+    if current or not shards:
+        shards.append(current)
+    return shards
+
+
+def shard_file_names(count: int) -> List[str]:
+    """File names of ``count`` shards in Hugging Face's layout."""
+    if count == 1:
+        return [SINGLE_FILE]
+    return [f"model-{k:05d}-of-{count:05d}.safetensors" for k in range(1, count + 1)]
+
+
+def _header(tensors: Sequence[TensorToWrite], metadata: Dict[str, str]) -> bytes:
+    entries: Dict[str, object] = {"__metadata__": dict(metadata)}
+    offset = 0
+    for t in tensors:
+        entries[t.name] = {"dtype": SAFETENSORS_DTYPES[t.dtype], "shape": list(t.shape),
+                           "data_offsets": [offset, offset + t.nbytes]}
+        offset += t.nbytes
+    raw = json.dumps(entries, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)  # data starts 8-byte aligned, as the reference writer pads
+    return len(raw).to_bytes(8, "little") + raw
+
+
+def _numpy_dtype(name: str) -> np.dtype:
+    if name in ("bfloat16", "float8_e4m3fn", "float8_e5m2"):
+        import ml_dtypes
+
+        return np.dtype(getattr(ml_dtypes, name))
+    return np.dtype(name)
+
+
+def _write_tensor(fd: int, file_offset: int, t: TensorToWrite, progress: Optional[Progress]) -> None:
+    dtype = _numpy_dtype(t.dtype)
+    itemsize = dtype.itemsize
+    gran = mmap.ALLOCATIONGRANULARITY
+    start = 0  # flat index of the window's first element
+    for box in row_windows(t.shape, max(1, WINDOW_BYTES // itemsize)):
+        count = 1
+        for n in box.extent:
+            count *= n
+        begin = file_offset + start * itemsize
+        aligned = begin - begin % gran
+        with mmap.mmap(fd, begin - aligned + count * itemsize, offset=aligned) as mm:
+            view = np.frombuffer(mm, dtype=dtype, count=count, offset=begin - aligned)
+            try:
+                t.fill(view, box)
+            finally:
+                del view  # release the buffer export before the mapping closes
+            mm.flush()
+        start += count
+        if progress is not None:
+            progress(count * itemsize)
+
+
+def _reserve(fd: int, size: int, path: str) -> None:
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError as e:
+        free = shutil.disk_usage(os.path.dirname(path) or ".").free
+        raise OSError(e.errno, f"cannot reserve {size / 1e9:.2f} GB for {path} ({free / 1e9:.2f} GB free): "
+                               f"{e.strerror}; free space or write elsewhere") from e
+
+
+def write_shard(path: str, tensors: Sequence[TensorToWrite], metadata: Dict[str, str],
+                progress: Optional[Progress] = None) -> None:
+    """Write one safetensors file at ``path`` (which must not exist yet), tensor by tensor, window by window."""
+    header = _header(tensors, metadata)
+    total = len(header) + sum(t.nbytes for t in tensors)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        _reserve(fd, total, path)
+        os.pwrite(fd, header, 0)
+        offset = len(header)
+        for t in tensors:
+            _write_tensor(fd, offset, t, progress)
+            offset += t.nbytes
+    finally:
+        os.close(fd)
+
+
+def _partial_name(name: str) -> str:
+    return f".{name}.partial"
+
+
+def write_checkpoint(directory: str, tensors: Sequence[TensorToWrite], max_shard_size: Union[int, str] = "5GB",
+                     metadata: Optional[Dict[str, str]] = None, progress: Optional[Progress] = None,
+                     extra_files: Iterable[Tuple[str, bytes]] = ()) -> List[str]:
+    """Write ``tensors`` as a Hugging Face safetensors checkpoint in ``directory``.
+
+    Parameters
+    ----------
+    directory : str
+        Existing directory to write into.
+    tensors : sequence of TensorToWrite
+        The tensors, in file order; names must be unique.
+    max_shard_size : int or str, default "5GB"
+        Largest shard's data size (see :func:`parse_size`).
+    metadata : dict of str to str, optional
+        The header's ``__metadata__``; default ``{"format": "pt"}`` (what
+        ``from_pretrained`` expects).
+    progress : callable, optional
+        Called with the number of bytes after each written window.
+    extra_files : iterable of (name, bytes)
+        Small files (e.g. ``config.json``) committed together with the shards.
+
+    Returns
+    -------
+    list of str
+        The names of the files written, relative to ``directory``.
+    """
+    names = [t.name for t in tensors]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"tensor names must be unique; repeated: {dup}")
+    meta = {"format": "pt"} if metadata is None else dict(metadata)
+    shards = plan_shards(tensors, parse_size(max_shard_size))
+    files = shard_file_names(len(shards))
+    pending: List[Tuple[str, str]] = []  # (partial path, final path)
+    try:
+        for shard, name in zip(shards, files):
+            partial = os.path.join(directory, _partial_name(name))
+            if os.path.exists(partial):
+                os.unlink(partial)  # left by an interrupted run
+            pending.append((partial, os.path.join(directory, name)))
+            write_shard(partial, shard, meta, progress)
+        small: List[Tuple[str, bytes]] = list(extra_files)
+        if len(shards) > 1:
+            index = {"metadata": {"total_size": sum(t.nbytes for t in tensors)},
+                     "weight_map": {t.name: name for shard, name in zip(shards, files) for t in shard}}
+            small.append((INDEX_FILE, (json.dumps(index, indent=2, sort_keys=True) + "\n").encode()))
+        for name, data in small:
+            partial = os.path.join(directory, _partial_name(name))
+            with open(partial, "wb") as f:
+                f.write(data)
+            pending.append((partial, os.path.join(directory, name)))
+    except BaseException:
+        for partial, _ in pending:
+            if os.path.exists(partial):
+                os.unlink(partial)
+        raise
+    # Every byte is in place: commit. Shards first, the index and config last,
+    # so a crash between renames leaves no loadable but incomplete checkpoint.
+    for partial, final in pending:
+        os.replace(partial, final)
+    return [os.path.basename(final) for _, final in pending]
