@@ -18,6 +18,7 @@ import torch
 import varscale
 
 from .boxes import Box
+from .float8 import FLOAT8, bounded_params
 
 Op = Dict[str, Any]
 
@@ -62,7 +63,7 @@ def literal_op(src: torch.Tensor) -> Op:
     """An operation holding ``src``'s values (raw bytes in its own dtype)."""
     t = src.detach().to("cpu").contiguous()
     return {"op": "literal", "dtype": str(t.dtype).removeprefix("torch."),
-            "data": base64.b64encode(t.view(torch.uint8).numpy().tobytes()).decode("ascii")}
+            "data": base64.b64encode(t.reshape(-1).view(torch.uint8).numpy().tobytes()).decode("ascii")}
 
 
 def _literal_tensor(op: Op, shape: Tuple[int, ...]) -> torch.Tensor:
@@ -93,6 +94,14 @@ def fill_box(out: np.ndarray, shape: Tuple[int, ...], box: Box, base: Op, partia
     ``out`` is any writable NumPy array of the box's elements in C order
     (float32/float64/float16/bfloat16, or float8 through a float32 window).
     """
+    if out.dtype.name in FLOAT8:
+        # drawn in float32 inside the float8 bounds, then rounded (see float8.py)
+        wide = np.empty(box.extent, dtype=np.float32)
+        params = bounded_params(base["op"], {k: v for k, v in base.items() if k != "op"}, out.dtype.name) \
+            if base["op"] in ("uniform", "truncated_normal", "normal", "constant") else base
+        fill_box(wide, shape, box, dict(params, op=base["op"]), partial, seed, stream)
+        out.reshape(box.extent)[...] = wide.astype(out.dtype)
+        return
     region = box.region()
     kind = base["op"]
     whole = box.is_whole()

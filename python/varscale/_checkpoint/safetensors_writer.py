@@ -177,13 +177,14 @@ def _write_tensor(fd: int, file_offset: int, t: TensorToWrite, progress: Optiona
             count *= n
         begin = file_offset + start * itemsize
         aligned = begin - begin % gran
-        with mmap.mmap(fd, begin - aligned + count * itemsize, offset=aligned) as mm:
-            view = np.frombuffer(mm, dtype=dtype, count=count, offset=begin - aligned)
-            try:
-                t.fill(view, box)
-            finally:
-                del view  # release the buffer export before the mapping closes
-            mm.flush()
+        mm = mmap.mmap(fd, begin - aligned + count * itemsize, offset=aligned)
+        view = np.frombuffer(mm, dtype=dtype, count=count, offset=begin - aligned)
+        # if fill raises, its traceback still holds the view: the mapping is then
+        # closed by the garbage collector, not here (closing would raise BufferError)
+        t.fill(view, box)
+        del view
+        mm.flush()
+        mm.close()  # unmapped: these pages leave the resident set
         start += count
         if progress is not None:
             progress(count * itemsize)

@@ -1,0 +1,76 @@
+"""float8 (``float8_e4m3fn``, ``float8_e5m2``): the float32 samples rounded to nearest even, never out of bounds.
+
+Rounding a sample to the nearest float8 value could cross a distribution's
+bound (the nearest value to 0.0499 may be 0.0508). So bounded distributions
+are drawn in float32 between the float8 values nearest to the bounds *inside*
+them; rounding is monotonic, so every rounded sample stays in
+``[low8, high8]`` within ``[low, high]``. Unbounded normals are refused where
+their tails (beyond 9 std) could leave float8's finite range.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import numpy as np
+
+FLOAT8 = ("float8_e4m3fn", "float8_e5m2")
+
+
+def float8_dtype(name: str) -> np.dtype:
+    """The ml_dtypes NumPy dtype of a float8 type."""
+    import ml_dtypes
+
+    return np.dtype(getattr(ml_dtypes, name))
+
+
+def _finite_values(dtype: np.dtype) -> np.ndarray:
+    """Every finite value of a float8 type, ascending (there are at most 256)."""
+    values = np.arange(256, dtype=np.uint8).view(dtype).astype(np.float64)
+    return np.unique(values[np.isfinite(values)])
+
+
+def inside(value: float, dtype: np.dtype, toward: float) -> float:
+    """The float8 value nearest to ``value`` on the side of ``toward`` (``value`` itself if representable)."""
+    grid = _finite_values(dtype)
+    if toward >= value:
+        i = int(np.searchsorted(grid, value, side="left"))
+        if i == len(grid):
+            raise ValueError(f"no {dtype} value is at or above {value}")
+    else:
+        i = int(np.searchsorted(grid, value, side="right")) - 1
+        if i < 0:
+            raise ValueError(f"no {dtype} value is at or below {value}")
+    return float(grid[i])
+
+
+def bounded_params(kind: str, p: Dict[str, Any], dtype_name: str) -> Dict[str, Any]:
+    """The parameters to draw in float32 so that the rounded samples stay within the bounds.
+
+    Raises
+    ------
+    ValueError
+        If the distribution cannot be represented in the float8 type.
+    """
+    import ml_dtypes
+
+    dtype = float8_dtype(dtype_name)
+    top = float(ml_dtypes.finfo(dtype).max)
+    if kind in ("uniform", "truncated_normal"):
+        low, high = p["low"], p["high"]
+        mid = (low + high) / 2.0
+        lo8, hi8 = inside(max(low, -top), dtype, mid), inside(min(high, top), dtype, mid)
+        if not lo8 <= hi8:
+            raise ValueError(f"[{low}, {high}] holds no {dtype_name} value; use a wider interval or float16/bfloat16")
+        return dict(p, low=lo8, high=hi8)
+    if kind == "normal":
+        reach = abs(p["mean"]) + 9.0 * p["std"]
+        if reach > top:
+            raise ValueError(f"normal(mean={p['mean']}, std={p['std']}) reaches {reach:.4g}, beyond {dtype_name}'s "
+                             f"largest value {top}; use a smaller std or a wider type")
+        return dict(p)
+    if kind == "constant":
+        if abs(p["value"]) > top:
+            raise ValueError(f"constant {p['value']} is beyond {dtype_name}'s largest value {top}")
+        return dict(p)
+    raise ValueError(f"{kind} cannot be written as {dtype_name}")
