@@ -212,6 +212,7 @@ def write_shard(path: str, tensors: Sequence[TensorToWrite], metadata: Dict[str,
         for t in tensors:
             _write_tensor(fd, offset, t, progress)
             offset += t.nbytes
+        os.fsync(fd)  # on disk before the rename makes the checkpoint look complete
     finally:
         os.close(fd)
 
