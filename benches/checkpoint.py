@@ -87,6 +87,7 @@ def varscale_case(config_dir: str, out_dir: str, dtype: str) -> Dict[str, Any]:
     return _child(f"""
         import time, torch, transformers
         from varscale._checkpoint.cli import run
+        transformers.AutoConfig.from_pretrained({config_dir!r})  # the same imports as the stock case, untimed
         BASE
         t = time.perf_counter()
         assert run([{config_dir!r}, {out_dir!r}, "--seed", "0", "--dtype", {dtype!r}, "--quiet", "--force"]) == 0
