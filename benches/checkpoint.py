@@ -86,7 +86,7 @@ def varscale_case(config_dir: str, out_dir: str, dtype: str) -> Dict[str, Any]:
     """``python -m varscale checkpoint`` in a child, timed from before the plan to the last rename."""
     return _child(f"""
         import time, torch, transformers
-        from varscale._checkpoint.cli import run
+        from varscale._cli.checkpoint import run
         transformers.AutoConfig.from_pretrained({config_dir!r})  # the same imports as the stock case, untimed
         BASE
         t = time.perf_counter()

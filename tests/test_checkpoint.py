@@ -18,10 +18,9 @@ transformers = pytest.importorskip("transformers")
 safetensors_torch = pytest.importorskip("safetensors.torch")
 stats = pytest.importorskip("scipy.stats")
 
-from varscale._checkpoint import safetensors_writer  # noqa: E402
-from varscale._checkpoint.cli import run as cli_run  # noqa: E402
-from varscale._checkpoint.ops import PlanError  # noqa: E402
-from varscale._checkpoint.plan import InitPlan, plan_init  # noqa: E402
+from varscale._cli.checkpoint import run as cli_run  # noqa: E402
+from varscale.torch import InitPlan, PlanError, plan_init  # noqa: E402
+from varscale.torch._checkpoint import safetensors_writer  # noqa: E402
 
 transformers.logging.set_verbosity_error()
 
@@ -229,7 +228,7 @@ def test_interrupted_write_leaves_no_complete_checkpoint(tmp_path):
 def test_killed_write_leaves_only_partial_files(tmp_path):
     script = textwrap.dedent(f"""
         import time, numpy as np
-        from varscale._checkpoint import safetensors_writer as w
+        from varscale.torch._checkpoint import safetensors_writer as w
         w.WINDOW_BYTES = 1 << 12
         def slow(out, box):
             out.fill(1); time.sleep(0.05)
@@ -252,7 +251,7 @@ def test_rss_stays_bounded_for_a_checkpoint_larger_than_the_bound(tmp_path):
     # ru_maxrss, which a child inherits from its parent across fork and exec
     script = textwrap.dedent(f"""
         import json, transformers
-        from varscale._checkpoint.plan import plan_init
+        from varscale.torch import plan_init
 
         def status(key):
             with open("/proc/self/status") as f:

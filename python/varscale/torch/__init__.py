@@ -57,11 +57,16 @@ Modules
 ``_modules``
     ``init_module`` and its table of module rules (:func:`register_rule`);
 ``_writer``
-    the one in-place-or-copy writer, shared with ``varscale.dtensor``.
+    the one in-place-or-copy writer, shared with ``varscale.dtensor``;
+``_checkpoint``
+    :func:`plan_init` and :class:`InitPlan`: a model's initialisation
+    recorded on the meta device, and seed checkpoints written from it.
 """
 
 from .._conv import conv_fans
 from .._gain import calculate_gain
+from ._checkpoint.ops import PlanError
+from ._checkpoint.plan import InitPlan, plan_init
 from ._dropins import (
     constant_,
     dirac_,
@@ -82,6 +87,8 @@ from ._dropins import (
 from ._modules import RULES, SCHEMES, ParamRule, Scheme, init_module, param_stream, register_rule
 
 __all__ = [
+    "InitPlan",
+    "PlanError",
     "RULES",
     "SCHEMES",
     "ParamRule",
@@ -100,6 +107,7 @@ __all__ = [
     "ones_",
     "orthogonal_",
     "param_stream",
+    "plan_init",
     "register_rule",
     "trunc_normal_",
     "uniform_",

@@ -26,7 +26,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -45,8 +45,8 @@ SAFETENSORS_DTYPES: Dict[str, str] = {
     "float8_e4m3fn": "F8_E4M3",
     "float8_e5m2": "F8_E5M2",
 }
-ITEMSIZE: Dict[str, int] = {"int64": 8, "int32": 4, "uint8": 1, "bool": 1, "int8": 1, "int16": 2, "float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "float8_e4m3fn": 1,
-                            "float8_e5m2": 1}
+ITEMSIZE: Dict[str, int] = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "float8_e4m3fn": 1,
+                            "float8_e5m2": 1, "int64": 8, "int32": 4, "int16": 2, "int8": 1, "uint8": 1, "bool": 1}
 
 SINGLE_FILE = "model.safetensors"
 INDEX_FILE = "model.safetensors.index.json"
@@ -158,11 +158,12 @@ def _header(tensors: Sequence[TensorToWrite], metadata: Dict[str, str]) -> bytes
     return len(raw).to_bytes(8, "little") + raw
 
 
-def _numpy_dtype(name: str) -> np.dtype:
+def _numpy_dtype(name: str) -> np.dtype[Any]:
     if name in ("bfloat16", "float8_e4m3fn", "float8_e5m2"):
         import ml_dtypes
 
-        return np.dtype(getattr(ml_dtypes, name))
+        special: np.dtype[Any] = np.dtype(getattr(ml_dtypes, name))
+        return special
     return np.dtype(name)
 
 

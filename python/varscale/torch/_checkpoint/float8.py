@@ -17,20 +17,21 @@ import numpy as np
 FLOAT8 = ("float8_e4m3fn", "float8_e5m2")
 
 
-def float8_dtype(name: str) -> np.dtype:
+def float8_dtype(name: str) -> np.dtype[Any]:
     """The ml_dtypes NumPy dtype of a float8 type."""
     import ml_dtypes
 
-    return np.dtype(getattr(ml_dtypes, name))
+    dtype: np.dtype[Any] = np.dtype(getattr(ml_dtypes, name))
+    return dtype
 
 
-def _finite_values(dtype: np.dtype) -> np.ndarray:
+def _finite_values(dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
     """Every finite value of a float8 type, ascending (there are at most 256)."""
     values = np.arange(256, dtype=np.uint8).view(dtype).astype(np.float64)
     return np.unique(values[np.isfinite(values)])
 
 
-def inside(value: float, dtype: np.dtype, toward: float) -> float:
+def inside(value: float, dtype: np.dtype[Any], toward: float) -> float:
     """The float8 value nearest to ``value`` on the side of ``toward`` (``value`` itself if representable)."""
     grid = _finite_values(dtype)
     if toward >= value:
@@ -52,10 +53,8 @@ def bounded_params(kind: str, p: Dict[str, Any], dtype_name: str) -> Dict[str, A
     ValueError
         If the distribution cannot be represented in the float8 type.
     """
-    import ml_dtypes
-
     dtype = float8_dtype(dtype_name)
-    top = float(ml_dtypes.finfo(dtype).max)
+    top = float(_finite_values(dtype)[-1])
     if kind in ("uniform", "truncated_normal"):
         low, high = p["low"], p["high"]
         mid = (low + high) / 2.0

@@ -15,7 +15,7 @@ Region = Tuple[RegionItem, ...]
 class Box:
     """Elements ``start[i] <= index[i] < start[i] + extent[i]`` of a tensor of ``shape``."""
 
-    __slots__ = ("shape", "start", "extent")
+    __slots__ = ("extent", "shape", "start")
 
     def __init__(self, shape: Sequence[int], start: Sequence[int], extent: Sequence[int]) -> None:
         self.shape = tuple(shape)
@@ -23,12 +23,12 @@ class Box:
         self.extent = tuple(extent)
 
     @classmethod
-    def whole(cls, shape: Sequence[int]) -> "Box":
+    def whole(cls, shape: Sequence[int]) -> Box:
         """The box of every element."""
         return cls(shape, (0,) * len(shape), tuple(shape))
 
     @classmethod
-    def from_region(cls, shape: Sequence[int], region: Optional[Region]) -> "Box":
+    def from_region(cls, shape: Sequence[int], region: Optional[Region]) -> Box:
         """The box ``region`` selects (``None``: the whole tensor); ints and step-1 slices only."""
         if region is None:
             return cls.whole(shape)
@@ -61,7 +61,7 @@ class Box:
         """Whether the box covers the whole tensor."""
         return all(s == 0 for s in self.start) and self.extent == self.shape
 
-    def intersect(self, other: "Box") -> Optional["Box"]:
+    def intersect(self, other: Box) -> Optional[Box]:
         """The common part of two boxes of the same tensor, or None."""
         start, extent = [], []
         for s1, e1, s2, e2 in zip(self.start, self.extent, other.start, other.extent):
@@ -72,7 +72,7 @@ class Box:
             extent.append(hi - lo)
         return Box(self.shape, start, extent)
 
-    def relative_to(self, outer: "Box") -> Tuple[slice, ...]:
+    def relative_to(self, outer: Box) -> Tuple[slice, ...]:
         """Index of this box inside an array holding ``outer`` (this box must lie inside it)."""
         return tuple(slice(s - o, s - o + e) for s, o, e in zip(self.start, outer.start, self.extent))
 

@@ -91,20 +91,21 @@ class Recording:
 
     def creation_of(self, t: torch.Tensor) -> Optional[Op]:
         entry = self._created.get(storage_key(t))
-        if entry is None or entry[0].expired():
+        if entry is None or entry[0].expired():  # type: ignore[no-untyped-call]
             return None
         return entry[1]
 
     def created(self, t: Any, op: Op) -> None:
         if isinstance(t, torch.Tensor) and t.device.type == "cpu":
-            self._created[storage_key(t)] = (StorageWeakRef(t.untyped_storage()), op)
+            ref = StorageWeakRef(t.untyped_storage())  # type: ignore[no-untyped-call]
+            self._created[storage_key(t)] = (ref, op)
 
     def tracked(self, t: Any) -> bool:
         return isinstance(t, torch.Tensor) and t.device.type == "meta" and storage_key(t) in self.ops
 
     def box(self, t: torch.Tensor) -> Optional[Box]:
         base = self.params[storage_key(t)]
-        return view_box(tuple(base.shape), tuple(t.shape), t.stride(), t.storage_offset())
+        return view_box(tuple(base.shape), tuple(t.shape), t.stride(), int(t.storage_offset()))
 
     def add(self, t: torch.Tensor, op: Op, random: bool = True) -> None:
         box = self.box(t)
@@ -157,17 +158,17 @@ class _Watch(TorchFunctionMode):
         kwargs = kwargs or {}
         name = getattr(func, "__name__", "")
         target = args[0] if args else kwargs.get("tensor")
-        if func in _DISPATCHED_INIT and self.rec.tracked(target):
+        if isinstance(target, torch.Tensor) and func in _DISPATCHED_INIT and self.rec.tracked(target):
             # torch.nn.init functions that dispatch to the mode themselves: their
             # own Tensor calls would run with the mode off, so record them here
             bound = inspect.signature(func).bind(*args, **kwargs)
             bound.apply_defaults()
             self.rec.add(target, *_dispatched_op(name, bound.arguments))
             return target
-        if _writes(name) and self.rec.tracked(target):
+        if isinstance(target, torch.Tensor) and _writes(name) and self.rec.tracked(target):
             self._record(name, target, args[1:], kwargs)
             return target
-        if name == "__setitem__" and self.rec.tracked(target):
+        if isinstance(target, torch.Tensor) and name == "__setitem__" and self.rec.tracked(target):
             self.rec.add(target, {"op": "unsupported", "what": "item assignment"}, random=False)
             return None
         result = func(*args, **kwargs)
@@ -262,7 +263,7 @@ def _patched(rec: Recording) -> Iterator[None]:
 
         def register_parameter(module: nn.Module, name: str, param: Optional[nn.Parameter]) -> None:
             old_register(module, name, param)
-            if param is None or param.device.type == "meta" and rec.tracked(param):
+            if param is None or (param.device.type == "meta" and rec.tracked(param)):
                 return
             creation = rec.creation_of(param) if param.device.type == "cpu" else None
             if creation is None:

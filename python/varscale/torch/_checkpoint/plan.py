@@ -17,8 +17,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 import torch
 from torch import nn
 
+from .._modules import param_stream
 from .boxes import Box, Region
-from .ops import PlanError, as_numpy, fill_box, resolve, tensor_box
+from .ops import as_numpy, fill_box, resolve, tensor_box
 from .record import record_build, storage_key
 from .safetensors_writer import Progress, TensorToWrite, write_checkpoint
 
@@ -28,8 +29,6 @@ _DTYPE_NAMES = {torch.float32: "float32", torch.float64: "float64", torch.float1
 
 
 def _stream(name: str) -> int:
-    from varscale.torch import param_stream
-
     return param_stream(name)
 
 
@@ -73,19 +72,37 @@ class InitPlan:
     def _entry(self, name: str) -> Dict[str, Any]:
         entry = self.entries.get(name)
         if entry is None:
-            for primary, e in self.entries.items():
+            for e in self.entries.values():
                 if name in e["aliases"]:
                     return e
             raise KeyError(f"{name!r} is not a parameter or persistent buffer of this plan; see InitPlan.names")
         return entry
 
     def to_json(self) -> str:
-        """The plan as a JSON string (without the build callable)."""
+        """The plan as a JSON string (without the build callable).
+
+        Returns
+        -------
+        str
+            Text that :meth:`from_json` reads back.
+        """
         return json.dumps({"format": FORMAT, "seed": self.seed, "entries": self.entries})
 
     @classmethod
-    def from_json(cls, text: str, build: Optional[Callable[[], nn.Module]] = None) -> "InitPlan":
-        """A plan from :meth:`to_json`'s output; ``build`` is needed only by :meth:`materialize`."""
+    def from_json(cls, text: str, build: Optional[Callable[[], nn.Module]] = None) -> InitPlan:
+        """A plan from :meth:`to_json`'s output.
+
+        Parameters
+        ----------
+        text : str
+            The JSON text.
+        build : callable, optional
+            The model's builder; needed only by :meth:`materialize`.
+
+        Returns
+        -------
+        InitPlan
+        """
         data = json.loads(text)
         if data.get("format") != FORMAT:
             raise ValueError(f"not a varscale plan (format {data.get('format')!r}, expected {FORMAT!r})")
@@ -140,7 +157,8 @@ class InitPlan:
             from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
 
             local = tensor.to_local()
-            lshape, offset = compute_local_shape_and_global_offset(shape, tensor.device_mesh, tensor.placements)
+            mesh, placements = getattr(tensor, "device_mesh"), getattr(tensor, "placements")  # noqa: B009
+            lshape, offset = compute_local_shape_and_global_offset(shape, mesh, placements)
             if 0 in lshape:
                 return tensor
             region = tuple(slice(o, o + n) for o, n in zip(offset, lshape))
@@ -191,7 +209,7 @@ class InitPlan:
                 continue
             yield TensorToWrite(name, shape, _DTYPE_NAMES[target], _window_fill(shape, e, self.seed))
 
-    def save_safetensors(self, directory: Union[str, "os.PathLike[str]"], max_shard_size: Union[int, str] = "5GB",
+    def save_safetensors(self, directory: Union[str, os.PathLike[str]], max_shard_size: Union[int, str] = "5GB",
                          dtype: Any = None, progress: Optional[Progress] = None,
                          extra_files: Sequence[Tuple[str, bytes]] = ()) -> List[str]:
         """Write the model's initial weights as a Hugging Face safetensors checkpoint, in bounded memory.

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from .safetensors_writer import INDEX_FILE, SAFETENSORS_DTYPES, parse_size
+from ..torch._checkpoint.safetensors_writer import INDEX_FILE, ITEMSIZE, SAFETENSORS_DTYPES, parse_size
 
 DTYPES = [d for d in SAFETENSORS_DTYPES if d.startswith(("float", "bfloat"))]
 
@@ -54,7 +54,7 @@ def model_builder(config: Any) -> Callable[[], Any]:
             auto._model_mapping[type(config)]
         except KeyError:
             continue
-        return lambda: auto.from_config(config)
+        return lambda: auto.from_config(config)  # type: ignore[no-untyped-call]
     raise UsageError(f"transformers has no model class for {type(config).__name__}")
 
 
@@ -119,7 +119,7 @@ def run(argv: Optional[List[str]] = None) -> int:
 
 
 def _write(args: argparse.Namespace) -> int:
-    from .plan import plan_init
+    from ..torch._checkpoint.plan import plan_init
 
     parse_size(args.max_shard_size)
     if not 0 <= args.seed < 2**64:
@@ -150,8 +150,6 @@ def _write(args: argparse.Namespace) -> int:
 
 
 def _total_bytes(entries: Dict[str, Dict[str, Any]], dtype: Optional[str]) -> int:
-    from .safetensors_writer import ITEMSIZE
-
     total = 0
     for e in entries.values():
         n = 1

@@ -28,7 +28,14 @@ _WHOLE_OPS = RANDOM_OPS + ("constant", "literal", "eye", "dirac")
 
 
 class PlanError(RuntimeError):
-    """A model's init code did something a plan cannot reproduce exactly."""
+    """A model's init code did something a plan cannot reproduce exactly.
+
+    Attributes
+    ----------
+    args : tuple of str
+        The message: the parameter's qualified name, the operation, and what
+        to use instead.
+    """
 
 
 def resolve(name: str, ops: List[Op]) -> Tuple[Op, List[Op]]:
