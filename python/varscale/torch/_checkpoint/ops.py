@@ -24,7 +24,7 @@ Op = Dict[str, Any]
 
 #: Base operations whose values come from the counter-based generator.
 RANDOM_OPS = ("normal", "uniform", "truncated_normal", "orthogonal")
-_WHOLE_OPS = RANDOM_OPS + ("constant", "literal", "eye", "dirac")
+_WHOLE_OPS = (*RANDOM_OPS, "constant", "literal", "eye", "dirac")
 
 
 class PlanError(RuntimeError):
