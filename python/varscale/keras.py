@@ -1,3 +1,5 @@
+# mypy: disallow-subclassing-any=False
+# (keras ships no type information: its classes are Any to mypy, and subclassing them is the point here)
 """Keras 3 initialisers whose samples come from varscale.
 
 Each class subclasses its ``keras.initializers`` namesake, so arguments,
@@ -25,9 +27,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import keras
+import keras  # type: ignore[import-untyped]
 import numpy as np
-from keras.src.initializers.random_initializers import compute_fans
+from keras.src.initializers.random_initializers import compute_fans  # type: ignore[import-untyped]
 
 import varscale as _vs
 
