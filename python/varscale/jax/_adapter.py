@@ -1,0 +1,208 @@
+"""The bridge from varscale's host-side generation to JAX arrays: keys, dtype and
+shape checks, the eager, jitted and sharded paths (see :mod:`varscale.jax`)."""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Sequence
+from typing import Any, Callable, Protocol, cast
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+Shape = tuple[int, ...]
+#: Host-side generator of ``full[region]`` (``region=None``: the whole tensor).
+Draw = Callable[[int, int, Any], np.ndarray]
+#: Builds the host-side generator for a (full shape, NumPy dtype name).
+Planner = Callable[[Shape, str], Draw]
+
+_SUPPORTED = ("float16", "bfloat16", "float32", "float64")
+
+
+class Initializer(Protocol):
+    """JAX's initialiser protocol: ``init(key, shape, dtype=None, out_sharding=None) -> jax.Array``."""
+
+    def __call__(self, key: Any, shape: Sequence[int], dtype: Any = None,
+                 out_sharding: Any = None) -> jax.Array: ...
+
+
+# ------------------------------------------------------------------ keys
+
+
+def _key_words(key: Any) -> jax.Array:
+    """The key's uint32 words (traceable); TypeError for anything not a key, as JAX."""
+    if isinstance(key, (jax.Array, np.ndarray)) or hasattr(key, "dtype"):
+        if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+            if key.ndim != 0:
+                raise TypeError(f"expected a single PRNG key, got a key array of shape {key.shape}")
+            words = jax.random.key_data(key)
+        else:
+            words = jnp.asarray(key)
+            if words.dtype != jnp.uint32 or words.shape not in ((2,), (4,)):
+                raise TypeError("JAX encountered invalid PRNG key data: expected a typed key "
+                                "(jax.random.key) or a legacy uint32[2] key (jax.random.PRNGKey), "
+                                f"got dtype {words.dtype} and shape {words.shape}")
+        return words.reshape(-1)
+    raise TypeError(f"expected a PRNG key (jax.random.key or jax.random.PRNGKey), got {type(key).__name__}")
+
+
+def key_to_seed_stream(words: Any) -> tuple[int, int]:
+    """varscale's ``(seed, stream)`` from a key's uint32 words.
+
+    Parameters
+    ----------
+    words : array of 2 or 4 uint32, or a JAX key (concrete, not traced)
+        ``jax.random.key_data(key)``, a legacy ``PRNGKey``, or the key itself.
+
+    Returns
+    -------
+    (seed, stream) : tuple of int
+        ``seed = w[0] * 2**32 + w[1]``; ``stream = w[2] * 2**32 + w[3]``
+        for four-word keys (rbg), else 0.
+
+    Examples
+    --------
+    >>> key_to_seed_stream(jax.random.key(42))
+    (42, 0)
+    """
+    if not isinstance(words, np.ndarray):
+        words = np.asarray(_key_words(words))
+    w = [int(x) for x in np.asarray(words, dtype=np.uint32).reshape(-1)]
+    if len(w) not in (2, 4):
+        raise TypeError(f"a key has 2 or 4 uint32 words, got {len(w)}")
+    stream = (w[2] << 32) | w[3] if len(w) == 4 else 0
+    return (w[0] << 32) | w[1], stream
+
+
+# ------------------------------------------------------------------ checks
+
+
+def as_shape(shape: Any) -> Shape:
+    """JAX's shape rules: a sequence of integers (TypeError), none negative (ValueError)."""
+    try:
+        dims = tuple(operator.index(d) for d in shape)
+    except TypeError:
+        raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, got {shape}.") from None
+    if any(d < 0 for d in dims):
+        raise ValueError(f"shape {dims} has a negative dimension")
+    return dims
+
+
+def _as_dtype(dtype: Any, what: str) -> np.dtype[Any]:
+    """The canonical JAX dtype (float64 -> float32 without x64, as JAX), checked."""
+    dt = jnp.dtype(jnp.float_ if dtype is None else dtype)  # TypeError for a bogus name, as JAX
+    dt = np.dtype(jax.dtypes.canonicalize_dtype(dt))
+    if jnp.issubdtype(dt, jnp.complexfloating):
+        raise ValueError(f"dtype {dt.name} is complex; varscale.jax.{what} draws real floats only "
+                         f"(jax.nn.initializers.{what} supports complex)")
+    if dt.name not in _SUPPORTED:
+        raise ValueError(f"dtype argument to `{what}` must be a float dtype "
+                         f"({', '.join(_SUPPORTED)}), got {dt.name}")
+    return dt
+
+
+def positive(name: str, value: Any) -> float:
+    v = float(value)
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r} "
+                         "(jax.nn.initializers would return NaN)")
+    return v
+
+
+def _resolve_sharding(out_sharding: Any) -> jax.sharding.Sharding:
+    """A concrete sharding; a bare PartitionSpec takes the mesh of ``jax.set_mesh``."""
+    if isinstance(out_sharding, jax.sharding.PartitionSpec):
+        mesh = jax.sharding.get_mesh()
+        if mesh.empty:
+            raise ValueError(f"out_sharding={out_sharding} is a PartitionSpec but no mesh is set; "
+                             "pass a NamedSharding or call jax.set_mesh(mesh)")
+        return jax.sharding.NamedSharding(mesh, out_sharding)
+    if isinstance(out_sharding, jax.sharding.Sharding):
+        return out_sharding
+    raise TypeError(f"out_sharding must be a jax.sharding.Sharding or PartitionSpec, got {out_sharding!r}")
+
+
+# ------------------------------------------------------------------ the one initialiser
+
+
+def make_initializer(plan: Planner, what: str, default_dtype: Any) -> Initializer:
+    """Wrap a host-side planner as ``init(key, shape, dtype, out_sharding)``."""
+
+    def init(key: Any, shape: Sequence[int], dtype: Any = default_dtype,
+             out_sharding: Any = None) -> jax.Array:
+        dims = as_shape(shape)
+        dt = _as_dtype(dtype, what)
+        draw = plan(dims, dt.name)  # checks fans and parameters, eagerly also under jit
+        words = _key_words(key)
+        sharding = None if out_sharding is None else _resolve_sharding(out_sharding)
+        if math.prod(dims) == 0:  # varscale refuses zero-size shapes; JAX returns them empty
+            return jnp.zeros(dims, dt, device=sharding)
+
+        def host(w: np.ndarray, region: Any = None) -> np.ndarray:
+            seed, stream = key_to_seed_stream(np.asarray(w))
+            return np.asarray(draw(seed, stream, region), dtype=dt)
+
+        if isinstance(words, jax.core.Tracer):
+            return _traced(host, words, dims, dt, sharding)
+        concrete = np.asarray(words)
+        if sharding is None:
+            return jax.device_put(host(concrete))  # half the time of jnp.asarray's copy
+        return jax.make_array_from_callback(dims, sharding, lambda index: host(concrete, index))
+
+    init.__doc__ = f"Draw a varscale array for ``{what}``: ``init(key, shape, dtype=None, out_sharding=None)``."
+    return init
+
+
+def _traced(host: Callable[..., np.ndarray], words: jax.Array, dims: Shape, dt: np.dtype[Any],
+            sharding: jax.sharding.Sharding | None) -> jax.Array:
+    """Under a trace: one host callback, or one per shard inside ``shard_map``."""
+    whole = _struct(dims, dt)
+    if sharding is None:
+        return cast(jax.Array, jax.pure_callback(host, whole, words, vmap_method="sequential"))
+    return _traced_sharded(host, words, dims, dt, sharding)
+
+
+def _traced_sharded(host: Callable[..., np.ndarray], words: jax.Array, dims: Shape, dt: np.dtype[Any],
+                    sharding: jax.sharding.Sharding) -> jax.Array:
+    """Each shard's callback generates its own region: the offsets come from ``axis_index``."""
+    from jax.sharding import NamedSharding, PartitionSpec
+
+    if not isinstance(sharding, NamedSharding):
+        # no per-shard program to write: one callback, then JAX distributes it
+        out = jax.pure_callback(host, _struct(dims, dt), words, vmap_method="sequential")
+        constrained = jax.lax.with_sharding_constraint(out, sharding)  # type: ignore[no-untyped-call]
+        return cast(jax.Array, constrained)
+    mesh, spec = sharding.mesh, sharding.spec
+    local = sharding.shard_shape(dims)
+
+    def per_shard(w: jax.Array) -> jax.Array:
+        starts = []
+        for axis, size in enumerate(local):
+            names = _axis_names(spec, axis)
+            index = jnp.zeros((), jnp.int32)  # a dimension is far below 2**31
+            for name in names:  # row-major over the mesh axes that split this dimension
+                index = index * mesh.shape[name] + jax.lax.axis_index(name)
+            starts.append(index * size)
+
+        def host_region(w_: np.ndarray, *s: np.ndarray) -> np.ndarray:
+            region = tuple(slice(int(a), int(a) + n) for a, n in zip(s, local))
+            return host(w_, region)
+
+        return cast(jax.Array, jax.pure_callback(host_region, _struct(local, dt), w, *starts,
+                                                 vmap_method="sequential"))
+
+    replicated = PartitionSpec()  # type: ignore[no-untyped-call]
+    return jax.shard_map(per_shard, mesh=mesh, in_specs=replicated, out_specs=spec)(words)
+
+
+def _struct(dims: Shape, dt: np.dtype[Any]) -> Any:
+    return jax.ShapeDtypeStruct(dims, dt)  # type: ignore[no-untyped-call]
+
+
+def _axis_names(spec: Any, axis: int) -> tuple[str, ...]:
+    entry = spec[axis] if axis < len(spec) else None
+    if entry is None:
+        return ()
+    return tuple(entry) if isinstance(entry, tuple) else (entry,)
