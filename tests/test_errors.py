@@ -188,3 +188,21 @@ def test_core_fill_refuses_arrays_not_in_c_order(dtype):
         with pytest.raises(ValueError, match="C-contiguous"):
             _core.fill(out, _core.Uniform(0.0, 1.0), 0, 0)
         np.testing.assert_array_equal(out, before)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+@pytest.mark.parametrize("std", [1e39, 1e46])
+def test_truncated_normal_whose_arithmetic_would_overflow_is_refused(std, dtype):
+    # Regression (issue 13): std=1e39 returned only -2.0 and 2.0, std=1e46 NaN.
+    with pytest.raises(ValueError, match="std"):
+        varscale.truncated_normal((1000,), std=std, dtype=dtype, seed=0)
+    with pytest.raises(ValueError, match="std"):
+        _core.generate((1000,), dtype, _core.TruncatedNormal(0.0, std, -2.0, 2.0), 0, 0)
+
+
+def test_parameters_beyond_the_dtype_range_are_refused_by_name():
+    with pytest.raises(ValueError, match="high=100000"):
+        _core.generate((4,), "float16", _core.Uniform(0.0, 1e5), 0, 0)
+    with pytest.raises(ValueError, match="value=70000"):
+        _core.generate((4,), "float16", _core.Constant(7e4), 0, 0)
+    assert np.isfinite(_core.generate((4,), "float32", _core.Uniform(0.0, 1e5), 0, 0)).all()
