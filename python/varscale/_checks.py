@@ -150,18 +150,54 @@ def as_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     return value
 
 
-def check_memory(shape: Tuple[int, ...], dtype: str) -> None:
-    """MemoryError for a request larger than the machine's physical memory,
-    which could only end with the process killed mid-fill."""
-    nbytes = math.prod(shape) * ITEMSIZE[dtype]
+def _meminfo() -> Dict[str, int]:
+    """``/proc/meminfo`` in bytes (Linux), or empty."""
     try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        with open("/proc/meminfo") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return {}
+    info = {}
+    for line in lines:
+        key, _, rest = line.partition(":")
+        fields = rest.split()
+        if fields and fields[0].isdigit():
+            info[key] = int(fields[0]) * (1024 if fields[1:] == ["kB"] else 1)
+    return info
+
+
+def available_memory() -> Optional[int]:
+    """Bytes a new array can use now without the process being killed: free
+    RAM including reclaimable caches, plus free swap (``psutil`` if
+    installed, else ``/proc/meminfo``'s ``MemAvailable + SwapFree``, else
+    the free physical pages); None where none of these can be read."""
+    try:
+        psutil = importlib.import_module("psutil")  # optional; untyped
+    except ImportError:
+        pass
+    else:
+        return int(psutil.virtual_memory().available) + int(psutil.swap_memory().free)
+    info = _meminfo()
+    if "MemAvailable" in info:
+        return info["MemAvailable"] + info.get("SwapFree", 0)
+    try:
+        free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
     except (ValueError, OSError, AttributeError):
-        return
-    if total > 0 and nbytes > total:
+        return None
+    return free if free > 0 else None
+
+
+def check_memory(shape: Tuple[int, ...], dtype: str) -> None:
+    """MemoryError for a request larger than the memory available now (see
+    :func:`available_memory`), which could only end with the process killed
+    mid-fill."""
+    nbytes = math.prod(shape) * ITEMSIZE[dtype]
+    available = available_memory()
+    if available is not None and nbytes > available:
         raise MemoryError(
             f"an array of shape {shape} and dtype {dtype} needs {nbytes} bytes "
-            f"({nbytes / 2**30:.1f} GiB), more than this machine's {total / 2**30:.1f} GiB of memory"
+            f"({nbytes / 2**30:.1f} GiB), more than the {available / 2**30:.1f} GiB of memory available now "
+            "(free RAM and swap)"
         )
 
 
