@@ -65,11 +65,16 @@ def as_dtype(dtype: Any) -> str:
         bfloat16_dtype()  # clear error if ml_dtypes is missing
         return "bfloat16"
     try:
-        name = str(np.dtype(dtype).name)
+        resolved = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"unsupported dtype {dtype!r}; expected one of {SUPPORTED_DTYPES}") from None
+    name = str(resolved.name)
     if name not in SUPPORTED_DTYPES:
         raise TypeError(f"unsupported dtype {name}; expected one of {SUPPORTED_DTYPES}")
+    if not resolved.isnative:
+        # never silently native: the caller asked for another byte order
+        raise TypeError(f"dtype {dtype!r} has non-native byte order; varscale generates native-order arrays: "
+                        f"ask for dtype={name!r} and convert with .astype({resolved.str!r})")
     return name
 
 
@@ -85,6 +90,14 @@ def bfloat16_dtype() -> np.dtype:
 
 def numpy_dtype(name: str) -> np.dtype:
     return bfloat16_dtype() if name == "bfloat16" else np.dtype(name)
+
+
+def dtype_max(name: str) -> float:
+    """The largest finite value of dtype ``name`` (one of SUPPORTED_DTYPES)."""
+    if name == "bfloat16":
+        ml_dtypes: Any = importlib.import_module("ml_dtypes")  # its finfo is untyped
+        return float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)
+    return float(np.finfo(np.dtype(name)).max)
 
 
 def as_seed(seed: Optional[int]) -> int:
@@ -132,6 +145,9 @@ def as_real(name: str, value: Any, *, allow_inf: bool = False, min_value: Option
         raise TypeError(f"{name} must be a real number, got {value!r}")
     try:
         v = float(value)
+    except OverflowError:  # an int beyond float64, e.g. 10**400
+        raise ValueError(f"{name} must be finite, got an integer too large for a float ({len(str(abs(value)))} "
+                         "digits)") from None
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number, got {value!r}") from None
     if math.isnan(v):
@@ -196,7 +212,7 @@ def check_memory(shape: Tuple[int, ...], dtype: str) -> None:
     if available is not None and nbytes > available:
         raise MemoryError(
             f"an array of shape {shape} and dtype {dtype} needs {nbytes} bytes "
-            f"({nbytes / 2**30:.1f} GiB), more than the {available / 2**30:.1f} GiB of memory available now "
+            f"({nbytes / 2**30:.3g} GiB), more than the {available / 2**30:.3g} GiB of memory available now "
             "(free RAM and swap)"
         )
 

@@ -70,4 +70,4 @@ def calculate_gain(nonlinearity: str, param: Optional[Union[int, float]] = None)
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}; expected one of {NONLINEARITIES}")

@@ -25,6 +25,25 @@ VS_DISTRIBUTIONS = ("truncated_normal", "normal", "untruncated_normal", "uniform
 
 _SQRT3 = math.sqrt(3.0)
 
+#: Samples of ``normal`` stay within this many std of the mean (Box-Muller), and those of
+#: ``truncated_normal`` within ``TRUNCATED_REACH`` std: the reaches the core checks against
+#: the dtype's range (rust/distribution.rs, ``MAX_REACH`` in rust/sampler/truncated_normal.rs).
+NORMAL_REACH = 9.0
+TRUNCATED_REACH = 12.0
+
+
+def reach(dist: Dist) -> float:
+    """The largest ``|sample|`` ``dist`` can give (inf or NaN when a derived parameter overflowed)."""
+    p = dist.params
+    if dist.kind == "uniform":
+        return max(abs(p[0]), abs(p[1]))
+    if dist.kind == "normal":
+        return abs(p[0]) + NORMAL_REACH * p[1]
+    if dist.kind == "truncated_normal":
+        mean, std, low, high = p
+        return max(abs(max(low, mean - TRUNCATED_REACH * std)), abs(min(high, mean + TRUNCATED_REACH * std)))
+    return abs(p[0])
+
 
 def _fans(fans: Optional[FanSpec]) -> FanSpec:
     if fans is None:  # only the registry calls these; a fan-based entry always gets a FanSpec

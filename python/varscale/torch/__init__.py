@@ -60,6 +60,13 @@ Modules
     the one in-place-or-copy writer, shared with ``varscale.dtensor``.
 """
 
+from .._extras import missing
+
+try:
+    import torch  # noqa: F401  (checked first, for a clear error when it is missing)
+except ImportError as e:
+    raise missing("torch", "torch", "torch", e) from e
+
 from .._conv import conv_fans
 from .._gain import calculate_gain
 from ._dropins import (
