@@ -63,6 +63,13 @@ Modules
     recorded on the meta device, and seed checkpoints written from it.
 """
 
+from .._extras import missing
+
+try:
+    import torch  # noqa: F401  (checked first, for a clear error when it is missing)
+except ImportError as e:
+    raise missing("torch", "torch", "torch", e) from e
+
 from .._conv import conv_fans
 from .._gain import calculate_gain
 from ._checkpoint.ops import PlanError

@@ -308,8 +308,9 @@ def _plan(model: nn.Module, scheme: Scheme) -> Tuple[Dict[int, ParamRule], List[
     return plan, missing
 
 
-def init_module(model: nn.Module, seed: Optional[int], *, scheme: str = "torch_default", fans: Optional[str] = None,
-                include_buffers: bool = False, unknown: str = "error", **scheme_kwargs: Any) -> nn.Module:
+def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "torch_default",
+                fans: Optional[str] = None, include_buffers: bool = False, unknown: str = "error",
+                **scheme_kwargs: Any) -> nn.Module:
     """Initialise every parameter of ``model`` in place, each from its own stream.
 
     Parameter ``name`` (its qualified name in ``model.named_parameters()``,
@@ -323,7 +324,7 @@ def init_module(model: nn.Module, seed: Optional[int], *, scheme: str = "torch_d
     Parameters
     ----------
     model : torch.nn.Module
-    seed : int or None
+    seed : int or None, default None
         The seed of every stream; None draws one from torch's default
         generator (``torch.manual_seed`` then makes it reproducible).
     scheme : str, default "torch_default"
