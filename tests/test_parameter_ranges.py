@@ -83,8 +83,6 @@ def check(name, own, shape, dtype):
     try:
         w = fn(shape, dtype=dtype, seed=0, **own)
     except ValueError as e:
-        if "value lies in [" in str(e):
-            return  # right, but names no parameter: pinned by the strict xfail RUST_NAMES below
         names = (*own, "shape", "fan_in", "fan_out", "negative_slope", "sample bound")
         assert any(n in str(e) for n in names), f"{name}{own} {dtype}: {e}"
         return
@@ -97,13 +95,6 @@ def check(name, own, shape, dtype):
         assert x.min() >= lo - slack and x.max() <= hi + slack, f"{name}{own} {dtype}: [{x.min()}, {x.max()}]"
 
 
-def known_rust_gap(name, own, dtype):
-    """Cases that give NaN today only because the Rust truncated-normal sampler lacks a check that issue 13's
-    Rust half adds (pinned by the strict xfails below): a std beyond float32's range in the float32 path
-    (float16/bfloat16 are float32 samples rounded); float64 handles it."""
-    return name == "truncated_normal" and dtype != "float64" and own["std"] > 3.4e38
-
-
 @pytest.mark.parametrize("name", sorted(OWN))
 @pytest.mark.parametrize("dtype", DTYPES)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -111,25 +102,16 @@ def known_rust_gap(name, own, dtype):
 def test_finite_within_bounds_or_a_value_error_naming_a_parameter(name, dtype, data):
     own = data.draw(OWN[name], label="own")
     shape = data.draw(st.sampled_from(SHAPES), label="shape")
-    if known_rust_gap(name, own, dtype):
-        return
     check(name, own, shape, dtype)
 
 
-RUST_HALF = ("issue 13, Rust half: a truncated normal whose std dwarfs [low, high] gives only the endpoints "
-             "(std 1e39) or NaN (std 1e46) below float64; it must give the (nearly uniform) distribution or refuse")
-RUST_NAMES = "issue 13, Rust half: 'no float32 value lies in [l, h]' should name the parameters low and high"
-
-
-@pytest.mark.xfail(strict=True, reason=RUST_NAMES)
 @pytest.mark.parametrize("name", ["uniform", "truncated_normal"])
 def test_an_interval_without_a_representable_value_names_low_and_high(name):
     with pytest.raises(ValueError, match=r"low.*high"):
         getattr(varscale, name)((4, 4), low=1e-300, high=2e-300, seed=0)
 
 
-@pytest.mark.parametrize("dtype", [d if d == "float64" else pytest.param(d, marks=pytest.mark.xfail(
-    strict=True, reason=RUST_HALF)) for d in DTYPES])
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("std", [1e39, 1e46, 1e200])
 def test_truncated_normal_with_a_huge_std(std, dtype):
     """[-2, 2] with std >> 4: (nearly) uniform on [-2, 2] (std 4 / sqrt(12)), or a ValueError naming std."""

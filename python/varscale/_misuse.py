@@ -53,7 +53,12 @@ def in_dtype_range(name: str, spec: Spec, own: Mapping[str, Any], culprits: Sequ
     limit = dtype_max(dtype)
 
     def checked(shape: Any) -> Dist:
-        dist = spec(shape)
+        try:
+            dist = spec(shape)
+        except ValueError as e:  # the core refused the derived distribution: say which input led there
+            given = ", ".join(f"{c}={own[c]!r}" for c in culprits)
+            raise ValueError(f"{name}({given}) gives a distribution the core refuses for shape "
+                             f"{tuple(shape)}: {e}; check {' and '.join(culprits)}") from e
         r = reach(dist)
         if not r <= limit:  # also NaN, inf
             given = ", ".join(f"{c}={own[c]!r}" for c in culprits)
