@@ -1,4 +1,5 @@
-"""float8 (``float8_e4m3fn``, ``float8_e5m2``): the float32 samples rounded to nearest even, never out of bounds.
+"""float8 (``float8_e4m3fn``, ``float8_e5m2``, from ``ml_dtypes``): float32 samples rounded to nearest even,
+never out of bounds.
 
 Rounding a sample to the nearest float8 value could cross a distribution's
 bound (the nearest value to 0.0499 may be 0.0508). So bounded distributions
@@ -45,31 +46,47 @@ def inside(value: float, dtype: np.dtype[Any], toward: float) -> float:
     return float(grid[i])
 
 
-def bounded_params(kind: str, p: Dict[str, Any], dtype_name: str) -> Dict[str, Any]:
-    """The parameters to draw in float32 so that the rounded samples stay within the bounds.
+def narrowed_params(kind: str, params: Dict[str, float], dtype_name: str) -> Dict[str, float]:
+    """The parameters to draw in float32 so that every sample rounded to ``dtype_name`` stays within bounds.
+
+    Parameters
+    ----------
+    kind : {"uniform", "normal", "truncated_normal", "constant"}
+        The distribution.
+    params : dict of str to float
+        Its parameters by name (``low``, ``high``, ``mean``, ``std``, ``value``).
+    dtype_name : {"float8_e4m3fn", "float8_e5m2"}
+        The float8 type.
+
+    Returns
+    -------
+    dict of str to float
+        ``params`` with bounds moved inward to the nearest float8 values.
 
     Raises
     ------
     ValueError
-        If the distribution cannot be represented in the float8 type.
+        Naming the parameter, if the distribution cannot be held by the type.
     """
     dtype = float8_dtype(dtype_name)
     top = float(_finite_values(dtype)[-1])
     if kind in ("uniform", "truncated_normal"):
-        low, high = p["low"], p["high"]
-        mid = (low + high) / 2.0
+        low, high = params["low"], params["high"]
+        if low > top or high < -top:
+            raise ValueError(f"[low={low}, high={high}] lies beyond {dtype_name}'s range +-{top}; "
+                             "use float16, bfloat16 or float32")
+        mid = (max(low, -top) + min(high, top)) / 2.0
         lo8, hi8 = inside(max(low, -top), dtype, mid), inside(min(high, top), dtype, mid)
         if not lo8 <= hi8:
-            raise ValueError(f"[{low}, {high}] holds no {dtype_name} value; use a wider interval or float16/bfloat16")
-        return dict(p, low=lo8, high=hi8)
+            raise ValueError(f"[low={low}, high={high}] holds no {dtype_name} value; "
+                             "use a wider interval or float16/bfloat16")
+        return dict(params, low=lo8, high=hi8)
     if kind == "normal":
-        reach = abs(p["mean"]) + 9.0 * p["std"]
+        reach = abs(params["mean"]) + 9.0 * params["std"]
         if reach > top:
-            raise ValueError(f"normal(mean={p['mean']}, std={p['std']}) reaches {reach:.4g}, beyond {dtype_name}'s "
-                             f"largest value {top}; use a smaller std or a wider type")
-        return dict(p)
-    if kind == "constant":
-        if abs(p["value"]) > top:
-            raise ValueError(f"constant {p['value']} is beyond {dtype_name}'s largest value {top}")
-        return dict(p)
-    raise ValueError(f"{kind} cannot be written as {dtype_name}")
+            raise ValueError(f"normal(mean={params['mean']}, std={params['std']}) reaches {reach:.4g} within 9 std, "
+                             f"beyond {dtype_name}'s largest value {top}; use a smaller std or a wider type")
+        return dict(params)
+    if abs(params["value"]) > top:
+        raise ValueError(f"value={params['value']} is beyond {dtype_name}'s largest value {top}")
+    return dict(params)
