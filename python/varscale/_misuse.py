@@ -15,8 +15,8 @@ from typing import Any, Mapping, Optional, Sequence
 
 from ._backend import PARAM_NAMES, Dist, Spec
 from ._checks import FLOAT8_DTYPES, dtype_max
-from ._float8 import narrowed_params
 from ._fans import FEWER_THAN_2D
+from ._float8 import narrowed_params
 from ._specs import reach
 
 #: torch's message for orthogonal_ of a 1-d tensor
