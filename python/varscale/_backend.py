@@ -48,6 +48,10 @@ PARAM_NAMES: Dict[str, Tuple[str, ...]] = {"uniform": ("low", "high"), "normal":
                                            "constant": ("value",)}
 
 
+class DistributionError(ValueError):
+    """The core refused a distribution's parameters (the message names the parameter)."""
+
+
 class Dist:
     """A distribution the core can sample, checked when built.
 
@@ -77,7 +81,10 @@ class Dist:
             make = _KINDS[kind]
         except KeyError:
             raise ValueError(f"unknown distribution {kind!r}; expected one of {tuple(_KINDS)}") from None
-        self.core: CoreDist = make(*params)
+        try:
+            self.core: CoreDist = make(*params)
+        except ValueError as e:
+            raise DistributionError(str(e)) from None
 
     @property
     def kind(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 from typing import Any, Mapping, Optional, Sequence
 
-from ._backend import PARAM_NAMES, Dist, Spec
+from ._backend import PARAM_NAMES, Dist, DistributionError, Spec
 from ._checks import FLOAT8_DTYPES, dtype_max
 from ._fans import FEWER_THAN_2D
 from ._float8 import narrowed_params
@@ -56,8 +56,11 @@ def in_dtype_range(name: str, spec: Spec, own: Mapping[str, Any], culprits: Sequ
     def checked(shape: Any) -> Dist:
         try:
             dist = spec(shape)
-        except ValueError as e:  # the core refused the derived distribution: say which input led there
+        except DistributionError as e:  # the core refused the derived distribution: say which input led there
             given = ", ".join(f"{c}={own[c]!r}" for c in culprits)
+            if "finite" in str(e):  # a derived parameter overflowed float64 itself
+                raise ValueError(f"{name}({given}) overflows the dtype {dtype} for shape {tuple(shape)} ({e}); "
+                                 f"use a smaller {' or '.join(culprits)}") from e
             raise ValueError(f"{name}({given}) gives a distribution the core refuses for shape "
                              f"{tuple(shape)}: {e}; check {' and '.join(culprits)}") from e
         if dtype in FLOAT8_DTYPES:  # the bounds narrowed to the type's values (see _float8.py) must hold
