@@ -82,8 +82,11 @@ __all__ = [
     "lecun_uniform_",
     "normal_",
     "ones_",
+    "fast_init",
+    "materialize",
     "orthogonal_",
     "param_stream",
+    "sparse_",
     "trunc_normal_",
     "uniform_",
     "xavier_normal_",
@@ -136,9 +139,12 @@ def _fill(tensor: Tensor, name: str, write: Callable[[Tensor, int], Any], seed: 
     if tensor.dtype not in _FLOAT_DTYPES:
         raise TypeError(f"{name}(): unsupported dtype {tensor.dtype}; varscale fills float16, bfloat16, "
                         "float32 and float64 tensors")
-    seed_v = _resolve_seed(seed, generator)
     if tensor.is_meta:
-        return tensor  # no memory to fill (torch.nn.init does the same)
+        return tensor  # no memory to fill, and, as in torch, no generator advanced
+    if tensor.is_inference() and not torch.is_inference_mode_enabled():
+        raise RuntimeError(f"{name}(): Inplace update to inference tensor outside InferenceMode is not allowed "
+                           "(torch's rule); fill it inside torch.inference_mode() or fill a clone")
+    seed_v = _resolve_seed(seed, generator)
     if tensor.device.type == "cpu" and tensor.is_contiguous():
         write(tensor, seed_v)  # through a NumPy view of the tensor's memory: no copy
         if _increment_version is not None and tensor.numel() > 0:
@@ -256,11 +262,30 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     ``a`` and ``b`` are absolute bounds, as in torch (not multiples of
     ``std``). Sampled by inversion (no rejection), so the cost does not
     depend on how much mass ``[a, b]`` holds; values never leave ``[a, b]``.
-    An interval more than 8 std away from ``mean`` is refused (torch only
-    warns beyond 2 std). See ``docs/truncated_normal.md``.
+    A ``mean`` more than 2 std outside ``[a, b]`` gets torch's warning; an
+    interval more than 8 std away is refused with a ValueError saying why
+    (see :func:`_check_trunc_normal_distance`). See ``docs/truncated_normal.md``.
     """
+    _check_trunc_normal_distance(mean, std, a, b)
     return _fill(tensor, "trunc_normal_",
                  lambda t, s: _vs.truncated_normal_(t, mean, std, a, b, seed=s, stream=stream), seed, generator)
+
+
+def _check_trunc_normal_distance(mean: float, std: float, a: float, b: float) -> None:
+    """torch's warning beyond 2 std; beyond 8 std a ValueError that says why."""
+    if not all(isinstance(v, (int, float)) for v in (mean, std, a, b)) or not std > 0:
+        return  # varscale's own checks name the bad value
+    distance = max(a - mean, mean - b) / std
+    if distance > 2:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=3)  # torch's warning
+    if distance > 8:
+        raise ValueError(
+            f"trunc_normal_(): [a, b] = [{a}, {b}] lies {distance:.3g} std from mean {mean}; varscale samples by "
+            "inverting the normal CDF in float64, which has no resolution left beyond 8 std, so it refuses "
+            "rather than return values piled on the bound (torch.nn.init.trunc_normal_ accepts this with the "
+            "warning that its values may be incorrect). Move mean or std so that [a, b] lies within 8 std, "
+            "or call torch.nn.init.trunc_normal_ (inside varscale.torch.fast_init this happens automatically)")
 
 
 def constant_(tensor: Tensor, val: float, *, seed: Optional[int] = None, stream: int = 0) -> Tensor:
@@ -580,8 +605,9 @@ def _probe(scheme: str, kwargs: Dict[str, Any]) -> None:
         getattr(_vs, scheme + "_")(np.empty((1, 1), np.float32), seed=0, fan_in=1, fan_out=1, **kwargs)
 
 
-def init_module(model: nn.Module, seed: Optional[int], *, scheme: str = "torch_default", fans: Optional[str] = None,
-                include_buffers: bool = False, unknown: str = "error", **scheme_kwargs: Any) -> nn.Module:
+def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "torch_default",
+                fans: Optional[str] = None, include_buffers: bool = False, unknown: str = "own",
+                **scheme_kwargs: Any) -> nn.Module:
     """Initialise every parameter of ``model`` in place, each from its own stream.
 
     Parameter ``name`` (its qualified name in ``model.named_parameters()``,
@@ -638,11 +664,22 @@ def init_module(model: nn.Module, seed: Optional[int], *, scheme: str = "torch_d
         Also reset the running statistics of BatchNorm/InstanceNorm modules
         (``running_mean`` 0, ``running_var`` 1, ``num_batches_tracked`` 0),
         as their ``reset_parameters`` does. Other buffers are never touched.
-    unknown : {"error", "skip"}, default "error"
+    unknown : {"own", "error", "skip"}, default "own"
         What to do with parameters of module types without a rule above
-        (custom modules with their own ``nn.Parameter``): raise a
-        ``ValueError`` naming them before anything is written, or leave them
-        as they are.
+        (custom modules with their own ``nn.Parameter``). ``"own"``: run the
+        module's own ``reset_parameters()`` (or ``_reset_parameters()``) on
+        varscale (:func:`fast_init`), its k-th random fill from stream
+        ``param_stream(name + ".<own>") + k``, before the table rules (which
+        win for the built-in modules beneath it); a ``ValueError`` names the
+        modules that have no such method. ``"error"``: raise a
+        ``ValueError`` naming them before anything is written. ``"skip"``:
+        leave them as they are.
+
+    A transformers ``PreTrainedModel`` is initialised by its own
+    ``_init_weights`` on varscale, as its constructor does (HF's
+    distributions, buffers such as RoPE ``inv_freq`` recomputed, weights
+    tied), keyed by call order under ``seed`` (see :func:`fast_init`);
+    only ``scheme="torch_default"`` applies to it.
     **scheme_kwargs
         Passed to the scheme's initialiser: ``gain`` (xavier, lecun,
         orthogonal), ``a``/``mode``/``nonlinearity`` (kaiming),
@@ -678,11 +715,18 @@ def init_module(model: nn.Module, seed: Optional[int], *, scheme: str = "torch_d
         fans = "torch" if scheme == "torch_default" else "correct"
     if fans not in ("torch", "correct"):
         raise ValueError(f"unknown fans {fans!r}; expected 'torch' or 'correct'")
-    if unknown not in ("error", "skip"):
-        raise ValueError(f"unknown={unknown!r}; expected 'error' or 'skip'")
+    if unknown not in ("own", "error", "skip"):
+        raise ValueError(f"unknown={unknown!r}; expected 'own', 'error' or 'skip'")
     if not isinstance(include_buffers, bool):
         raise TypeError(f"include_buffers must be a bool, got {include_buffers!r}")
     _probe(scheme, scheme_kwargs)
+    if _hf.is_hf_model(model):  # issue 10: the model's own _init_weights, on varscale
+        if scheme != "torch_default":
+            raise ValueError(f"scheme {scheme!r}: a transformers model is initialised by its own _init_weights; "
+                             "use scheme='torch_default' (the default)")
+        with fast_init(seed):
+            _hf.initialize(model)
+        return model
 
     names: Dict[int, str] = {}
     for name, param in model.named_parameters():  # deduplicated: a shared parameter keeps its first name
@@ -692,17 +736,25 @@ def init_module(model: nn.Module, seed: Optional[int], *, scheme: str = "torch_d
 
     plan: Dict[int, _Rule] = {}
     missing: List[str] = []
+    owners: List[Tuple[str, nn.Module]] = []
     for prefix, module in model.named_modules():  # parents first: their overrides win over the child's own rule
         for _, target, rule in _rules(module, prefix, scheme, fans, scheme_kwargs):
             plan.setdefault(id(target), rule)
         for _, param in module.named_parameters(recurse=False):
             if id(param) not in plan:
                 missing.append(f"{names[id(param)]} ({type(module).__name__})")
+                if not owners or owners[-1][1] is not module:
+                    owners.append((prefix, module))
     if missing and unknown == "error":
-        raise ValueError(f"no initialisation rule for {', '.join(missing)}; pass unknown='skip' to leave "
-                         "them unchanged")
+        raise ValueError(f"no initialisation rule for {', '.join(missing)}; pass unknown='own' to run their "
+                         "reset_parameters or unknown='skip' to leave them unchanged")
 
     seed_v = _resolve_seed(seed, None)
+    if owners and unknown == "own":  # issue 10: their own reset_parameters, on varscale
+        without = _run_own_init(owners, seed_v)
+        if without:
+            raise ValueError(f"no initialisation rule and no reset_parameters() for {', '.join(without)}; "
+                             "pass unknown='skip' to leave them unchanged")
     for name, param in model.named_parameters():
         if id(param) in plan:
             plan[id(param)](param, seed_v, param_stream(name))
@@ -711,3 +763,12 @@ def init_module(model: nn.Module, seed: Optional[int], *, scheme: str = "torch_d
             if isinstance(module, nn.modules.batchnorm._NormBase):
                 module.reset_running_stats()  # constants only: torch's own method
     return model
+
+
+# --------------------------------------------- issue 10: models (re-exports)
+# At the end: these modules import the drop-ins above from this module.
+from ._torch_models import hf as _hf  # noqa: E402
+from ._torch_models.fast_init import fast_init  # noqa: E402
+from ._torch_models.meta import materialize  # noqa: E402
+from ._torch_models.meta import run_own_init as _run_own_init  # noqa: E402
+from ._torch_models.sparse import sparse_  # noqa: E402
