@@ -767,8 +767,8 @@ def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "
 
 # --------------------------------------------- issue 10: models (re-exports)
 # At the end: these modules import the drop-ins above from this module.
-from ._torch_models import hf as _hf  # noqa: E402
-from ._torch_models.fast_init import fast_init  # noqa: E402
-from ._torch_models.meta import materialize  # noqa: E402
-from ._torch_models.meta import run_own_init as _run_own_init  # noqa: E402
-from ._torch_models.sparse import sparse_  # noqa: E402
+from ._torch_models import hf as _hf
+from ._torch_models.fast_init import fast_init
+from ._torch_models.meta import materialize
+from ._torch_models.meta import run_own_init as _run_own_init
+from ._torch_models.sparse import sparse_

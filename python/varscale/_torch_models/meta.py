@@ -23,8 +23,8 @@ _RESET_METHODS = ("reset_parameters", "_reset_parameters")
 
 
 def run_own_init(owners: List[Tuple[str, nn.Module]], seed: int) -> List[str]:
-    """Call each module's own reset method under varscale; the names of those
-    that have none (``"name (Type)"``), left untouched.
+    """Call each module's own reset method under varscale, or, if any has
+    none, touch nothing and return their names (``"name (Type)"``).
 
     Module ``name``'s k-th random fill uses stream ``param_stream(name +
     ".<own>") + k`` of ``seed``: its values depend on the seed, its name
@@ -32,15 +32,15 @@ def run_own_init(owners: List[Tuple[str, nn.Module]], seed: int) -> List[str]:
     """
     from .. import torch as vt
 
-    without: List[str] = []
-    for name, module in owners:
-        reset = next((getattr(module, m) for m in _RESET_METHODS if callable(getattr(module, m, None))), None)
-        if reset is None:
-            without.append(f"{name or '<root>'} ({type(module).__name__})")
-            continue
+    resets = [(name, module, next((getattr(module, m) for m in _RESET_METHODS
+                                   if callable(getattr(module, m, None))), None)) for name, module in owners]
+    without = [f"{name or '<root>'} ({type(module).__name__})" for name, module, reset in resets if reset is None]
+    if without:
+        return without  # before anything is written
+    for name, _, reset in resets:
         with keyed_block(seed, vt.param_stream(name + ".<own>")), torch.no_grad():
             reset()
-    return without
+    return []
 
 
 def _tied_groups(model: nn.Module) -> List[List[Tuple[nn.Module, str]]]:
