@@ -294,3 +294,54 @@ def test_init_module_runs_own_reset_parameters_under_varscale():
                                    stream=vinit.param_stream("0.<own>"))
     assert torch.equal(w0, expected)  # keyed by the module's name
     assert not torch.equal(w0, model[1].w)
+
+
+def _deferral(enabled: bool):
+    from varscale._torch_models import deferral
+
+    old, deferral.ENABLED = deferral.ENABLED, enabled
+    return old
+
+
+def test_deferral_changes_no_value():
+    old = _deferral(False)
+    try:
+        with vinit.fast_init(seed=8):
+            eager = _state(_torch_zoo())
+    finally:
+        _deferral(old)
+    with vinit.fast_init(seed=8):
+        deferred = _state(_torch_zoo())
+    assert _equal(eager, deferred)
+
+
+def test_deferred_fills_land_before_any_read_or_partial_write():
+    with vinit.fast_init(seed=1):
+        lin = nn.Linear(64, 64)
+        total = lin.weight.sum().item()  # a read: the deferred kaiming fill lands first
+        emb = nn.Embedding(100, 16, padding_idx=2)  # normal_, then the padding row zeroed (a partial write)
+        copy = torch.empty(64, 64).copy_(lin.weight)
+        conv = torch.nn.utils.parametrizations.weight_norm(nn.Conv1d(4, 8, 3))  # reads the weight at once
+    assert total == lin.weight.sum().item() and torch.equal(copy, lin.weight.detach())
+    assert torch.all(emb.weight[2] == 0) and emb.weight[3].abs().sum() > 0
+    assert torch.isfinite(conv.weight).all() and conv.weight.abs().max() <= 1 / 12 ** 0.5 + 1e-6
+
+
+def test_errors_surface_at_the_call():
+    t = torch.empty(10)
+    with vinit.fast_init(seed=0):
+        with pytest.raises(RuntimeError, match="std"):
+            nn.init.normal_(t, std=-1.0)  # varscale refuses, torch raises its own error here
+        with pytest.raises(ValueError, match="Mode"):
+            nn.init.kaiming_uniform_(torch.empty(3, 3), mode="sideways")
+
+
+def test_overwritten_fills_are_skipped():
+    from varscale._torch_models.fast_init import _pending
+
+    before = _pending().skipped_bytes
+    with vinit.fast_init(seed=0):
+        lin = nn.Linear(100, 50)
+        nn.init.normal_(lin.weight, std=0.02)  # replaces the constructor's kaiming_uniform_
+    assert _pending().skipped_bytes - before == 100 * 50 * 4
+    assert abs(lin.weight.std().item() - 0.02) < 0.002

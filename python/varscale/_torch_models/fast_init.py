@@ -45,7 +45,8 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from . import patching
-from .fills import ORIGINAL_INIT, TENSOR_METHODS, fill_init, fill_method, fillable
+from .deferral import Pending
+from .fills import ORIGINAL_INIT, TENSOR_METHODS, Job, fillable, prepare_init, prepare_method
 
 _lock = threading.Lock()  # guards _open_blocks and the process-wide swap
 _open_blocks = 0  # fast_init blocks open in all threads
@@ -89,17 +90,33 @@ def _current_keys() -> Optional[_Keys]:
     return keys[-1] if keys else None
 
 
-def _run(fill: Callable[[str, _Keys, Tuple[Any, ...], Dict[str, Any]], Optional[torch.Tensor]], name: str,
-         keys: _Keys, original: Callable[..., Any], args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
-    """``fill`` on varscale with torch-function handling off (the drop-ins'
-    own tensor calls are not model fills); torch's ``original`` where
-    varscale declines (None) or refuses the arguments."""
+def _pending() -> Pending:
+    pending = getattr(_local, "pending", None)
+    if pending is None:
+        pending = _local.pending = Pending()
+    return pending
+
+
+_Prepare = Callable[[str, _Keys, Tuple[Any, ...], Dict[str, Any]], Optional[Job]]
+
+
+def _run(prepare: _Prepare, name: str, keys: _Keys, original: Callable[..., Any], args: Tuple[Any, ...],
+         kwargs: Dict[str, Any]) -> Any:
+    """The call on varscale (deferred when it may be made redundant, see
+    :mod:`.deferral`), with torch-function handling off (the drop-ins' own
+    tensor calls are not model fills); torch's ``original`` where varscale
+    declines (None) or refuses the arguments."""
+    pending = _pending()
     try:
         with torch._C.DisableTorchFunction():
-            result = fill(name, keys, args, kwargs)
+            job = prepare(name, keys, args, kwargs)
+            if job is not None:
+                return pending.submit(job)
     except (ValueError, TypeError):
-        result = None  # torch decides: it accepts (its semantics) or raises its own error
-    return original(*args, **kwargs) if result is None else result
+        pass  # torch decides: it accepts (its semantics) or raises its own error
+    with torch._C.DisableTorchFunction():
+        pending.flush_for((args, kwargs))  # earlier deferred writes land before torch's
+    return original(*args, **kwargs)
 
 
 def _route(name: str, original: Callable[..., Any], args: Tuple[Any, ...],
@@ -111,11 +128,13 @@ def _route(name: str, original: Callable[..., Any], args: Tuple[Any, ...],
     tensor = args[0] if args else kwargs.get("tensor")
     if not fillable(tensor, method=False):
         return None
-    return lambda: _run(fill_init, name, keys, original, args, kwargs)
+    return lambda: _run(prepare_init, name, keys, original, args, kwargs)
 
 
 class _Interceptor(TorchFunctionMode):
-    """Catches the Tensor methods and hooked nn.init functions on this thread."""
+    """On this thread: the Tensor methods and hooked nn.init functions go to
+    varscale; any other call that may read or write a tensor with a deferred
+    write first lets that write land."""
 
     def __torch_function__(self, func: Any, types: Any, args: Tuple[Any, ...] = (),
                            kwargs: Optional[Dict[str, Any]] = None) -> Any:
@@ -127,9 +146,13 @@ class _Interceptor(TorchFunctionMode):
             except TypeError:  # an unhashable callable: not one of ours
                 method = init = None
             if method is not None and fillable(args[0], method=True):
-                return _run(fill_method, method, keys, func, args, kwargs)
+                return _run(prepare_method, method, keys, func, args, kwargs)
             if init is not None and fillable(args[0], method=False):
-                return _run(fill_init, init, keys, func, args, kwargs)
+                return _run(prepare_init, init, keys, func, args, kwargs)
+        pending = _pending()
+        if pending and not pending.harmless(func, args):
+            with torch._C.DisableTorchFunction():
+                pending.flush_for((args, kwargs))
         return func(*args, **kwargs)
 
 
@@ -204,12 +227,14 @@ class fast_init(contextlib.ContextDecorator):
     def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None:
         global _open_blocks
-        _thread_list("keys").pop()
-        mode = _thread_list("modes").pop()
         try:
+            with torch._C.DisableTorchFunction():
+                _pending().flush_all()  # every deferred write lands before the block closes
+        finally:
+            _thread_list("keys").pop()
+            mode = _thread_list("modes").pop()
             if mode is not None:
                 mode.__exit__(exc_type, exc, tb)
-        finally:
             with _lock:
                 _open_blocks -= 1
                 if _open_blocks == 0:

@@ -17,12 +17,19 @@ mode, and (for the Tensor methods, which autograd records) not a tensor
 requiring grad while grad mode is on. Anything else -- CUDA, meta, complex,
 integer, subclasses -- goes to torch's own function unchanged, so meta
 tensors advance no generator.
+
+Each fillable call becomes a :class:`Job`: its seed and stream are taken
+when the call is made, the write itself may run later (``fast_init`` defers
+writes that a later fill of the whole tensor may make redundant). A job is
+*deferrable* only when its arguments are such that the write cannot fail or
+warn (:func:`_cannot_fail`): errors and warnings always surface at the call.
 """
 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, Optional, Protocol, Tuple
+import math
+from typing import Any, Callable, Dict, NamedTuple, Optional, Protocol, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -56,6 +63,14 @@ class Keys(Protocol):
         """A fresh stream for one fill."""
 
 
+class Job(NamedTuple):
+    """One fill: ``run()`` writes ``tensor`` (and returns it)."""
+
+    tensor: Tensor
+    run: Callable[[], Tensor]
+    deferrable: bool
+
+
 def fillable(tensor: Any, method: bool) -> bool:
     """Whether varscale fills ``tensor`` (see the module docstring); ``method``
     for the Tensor methods, which must leave autograd-recorded writes to torch."""
@@ -69,46 +84,82 @@ def fillable(tensor: Any, method: bool) -> bool:
 
 
 def _seeding(keys: Keys, generator: Optional[torch.Generator]) -> Dict[str, Any]:
-    """``seed``/``stream``/``generator`` for a drop-in: the block's seed and a
-    fresh stream, or, when the caller passed its own generator, a seed drawn
-    from that generator (torch's meaning of the argument)."""
-    if generator is not None:
-        return {"generator": generator, "stream": keys.next_stream()}
-    return {"seed": keys.seed(), "stream": keys.next_stream()}
-
-
-def fill_init(name: str, keys: Keys, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tensor:
-    """Run the varscale drop-in for the nn.init function ``name`` with the
-    caller's arguments (bound to torch's signature)."""
+    """``seed``/``stream`` for a drop-in, taken now: the block's seed and a
+    fresh stream; when the caller passed its own generator, a seed drawn from
+    it (torch's meaning of the argument: it advances)."""
     from .. import torch as vt
 
-    bound = _SIGNATURES[name].bind(*args, **kwargs)
-    arguments = dict(bound.arguments)
-    if name in CONSTANT_INIT_NAMES:
-        return getattr(vt, name)(**arguments)
-    return getattr(vt, name)(**arguments, **_seeding(keys, arguments.pop("generator", None)))
+    seed = vt._draw_seed(generator) if generator is not None else keys.seed()
+    return {"seed": seed, "stream": keys.next_stream()}
+
+
+def _finite(*values: Any) -> bool:
+    return all(type(v) in (int, float) and math.isfinite(v) for v in values)
+
+
+def _cannot_fail(name: str, tensor: Tensor, a: Dict[str, Any]) -> bool:
+    """Whether the drop-in ``name`` with arguments ``a`` surely writes without
+    an error or warning (then its write may be deferred). Conservative:
+    anything not listed runs at once."""
+    from .. import torch as vt
+    from .._gain import NONLINEARITIES
+
+    if tensor.numel() == 0:
+        return False
+    if name in ("uniform_",):
+        return _finite(a.get("a", 0.0), a.get("b", 1.0)) and a.get("a", 0.0) <= a.get("b", 1.0)
+    if name == "normal_":
+        return _finite(a.get("mean", 0.0), a.get("std", 1.0)) and a.get("std", 1.0) >= 0
+    if name in ("constant_", "ones_", "zeros_"):
+        return _finite(a.get("val", 0.0))
+    if name == "trunc_normal_":
+        mean, std, low, high = (a.get(k, d) for k, d in (("mean", 0.0), ("std", 1.0), ("a", -2.0), ("b", 2.0)))
+        return _finite(mean, std, low, high) and std > 0 and low < high and low - 2 * std <= mean <= high + 2 * std
+    if tensor.dim() < 2:
+        return False
+    fan_in, fan_out = vt._fans(tensor)
+    if name.startswith("xavier_"):
+        return _finite(a.get("gain", 1.0)) and a.get("gain", 1.0) >= 0 and fan_in + fan_out > 0
+    if name.startswith("kaiming_"):
+        mode, nonlinearity = a.get("mode", "fan_in"), a.get("nonlinearity", "leaky_relu")
+        return (_finite(a.get("a", 0)) and isinstance(mode, str) and mode.lower() in ("fan_in", "fan_out")
+                and nonlinearity in NONLINEARITIES and (fan_in if mode.lower() == "fan_in" else fan_out) > 0)
+    return False  # orthogonal_, sparse_: at once
+
+
+def prepare_init(name: str, keys: Keys, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Optional[Job]:
+    """The job for the nn.init function ``name`` with the caller's arguments
+    (bound to torch's signature), run by the varscale drop-in."""
+    from .. import torch as vt
+
+    arguments = dict(_SIGNATURES[name].bind(*args, **kwargs).arguments)
+    tensor = arguments["tensor"]
+    drop_in = getattr(vt, name)
+    if name not in CONSTANT_INIT_NAMES:
+        arguments.update(_seeding(keys, arguments.pop("generator", None)))
+    return Job(tensor, lambda: drop_in(**arguments), _cannot_fail(name, tensor, arguments))
 
 
 def _arg(args: Tuple[Any, ...], kwargs: Dict[str, Any], index: int, name: str, default: Any) -> Any:
     return args[index] if len(args) > index else kwargs.get(name, default)
 
 
-def fill_method(name: str, keys: Keys, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Optional[Tensor]:
-    """Run the Tensor method ``name`` (``args[0]`` is ``self``) on varscale;
-    None where varscale does not take these arguments (torch then runs)."""
+def prepare_method(name: str, keys: Keys, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Optional[Job]:
+    """The job for the Tensor method ``name`` (``args[0]`` is ``self``); None
+    where varscale does not take these arguments (torch then runs)."""
     from .. import torch as vt
 
     tensor = args[0]
-    if name == "zero_":
-        return vt.constant_(tensor, 0.0)
-    if name == "fill_":
-        value = _arg(args, kwargs, 1, "value", None)
+    if name in ("zero_", "fill_"):
+        value = 0.0 if name == "zero_" else _arg(args, kwargs, 1, "value", None)
         if type(value) not in (int, float):  # tensors, complex, bool: torch's own rules
             return None
-        return vt.constant_(tensor, float(value))
-    generator = kwargs.get("generator")
+        return Job(tensor, lambda: vt.constant_(tensor, float(value)), _cannot_fail("constant_", tensor,
+                                                                                     {"val": value}))
     if name == "normal_":
-        mean, std = _arg(args, kwargs, 1, "mean", 0.0), _arg(args, kwargs, 2, "std", 1.0)
-        return vt.normal_(tensor, mean, std, **_seeding(keys, generator))
-    low, high = _arg(args, kwargs, 1, "from", 0.0), _arg(args, kwargs, 2, "to", 1.0)
-    return vt.uniform_(tensor, low, high, **_seeding(keys, generator))
+        dist = {"mean": _arg(args, kwargs, 1, "mean", 0.0), "std": _arg(args, kwargs, 2, "std", 1.0)}
+    else:
+        dist = {"a": _arg(args, kwargs, 1, "from", 0.0), "b": _arg(args, kwargs, 2, "to", 1.0)}
+    seeding = _seeding(keys, kwargs.get("generator"))
+    drop_in = getattr(vt, name)
+    return Job(tensor, lambda: drop_in(tensor, *dist.values(), **seeding), _cannot_fail(name, tensor, dist))
