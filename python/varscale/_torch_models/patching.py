@@ -5,7 +5,7 @@ time (``from torch.nn.init import xavier_uniform_`` in
 ``torch.nn.modules.activation``, transformers' ``TORCH_INIT_FUNCTIONS``
 dict, timm and user modules alike), so replacing the attributes of
 ``torch.nn.init`` is not enough. :func:`install` swaps every reference to
-torch's function, in every loaded module's namespace and in the known
+torch's function, in the namespaces of :data:`SCANNED_PREFIXES` and in the known
 tables (:func:`varscale._torch_models.hf.captured_tables`), for a
 *dispatcher*; :func:`uninstall` swaps every dispatcher back, including
 those copied by modules imported in between (transformers imported inside a
@@ -13,8 +13,8 @@ those copied by modules imported in between (transformers imported inside a
 
 A dispatcher asks ``route`` (given at install) for the calling thread's
 handler: a thread outside ``fast_init`` gets None and runs torch's own
-function, so the process-wide swap is invisible to it. The swap costs about
-20 ms (a scan of ``sys.modules``) and happens when the first ``fast_init``
+function, so the process-wide swap is invisible to it. The swap (a scan of
+those namespaces) costs a few milliseconds and happens when the first ``fast_init``
 block of the process opens and the last one closes.
 """
 
@@ -26,6 +26,14 @@ from typing import Any, Callable, Dict, List, MutableMapping, Optional
 
 from . import hf
 from .fills import INIT_NAMES, ORIGINAL_INIT
+
+#: Modules whose namespaces are scanned for captured references: torch.nn's
+#: own (``torch.nn.modules.activation`` imports ``xavier_uniform_``), timm's
+#: and the script's. Scanning every loaded module took 0.1-0.2 s per swap;
+#: a reference captured elsewhere still fills on varscale, through the
+#: TorchFunctionMode (the hooked functions, and the Tensor methods every
+#: nn.init function ends in), only with torch's extra passes.
+SCANNED_PREFIXES = ("torch.nn", "timm", "__main__")
 
 #: route(name, original, args, kwargs) -> result, or None for "not mine"
 Route = Callable[[str, Callable[..., Any], Any, Any], Optional[Callable[[], Any]]]
@@ -49,9 +57,9 @@ def _swap(mapping: Dict[int, Any]) -> int:
     found in a loaded module's namespace or a captured table; the count."""
     count = 0
     namespaces: List[MutableMapping[str, Any]] = []
-    for module in list(sys.modules.values()):
+    for name, module in list(sys.modules.items()):
         namespace = getattr(module, "__dict__", None)
-        if isinstance(namespace, dict):
+        if isinstance(namespace, dict) and name.startswith(SCANNED_PREFIXES):
             namespaces.append(namespace)
     namespaces.extend(hf.captured_tables())
     for namespace in namespaces:
