@@ -9,6 +9,10 @@ round) and medians quoted:
 
 * ``stock``: ``Model(config)``, transformers' own init on torch;
 * ``fast_init``: the same inside ``varscale.torch.fast_init(seed=0)``;
+* ``fast_init, eager``: the same with deferral off
+  (``varscale._torch_models.deferral.ENABLED = False``): every fill
+  written, including those ``_init_weights`` overwrites -- the cost of the
+  double work;
 * ``meta+init``: built under ``torch.device("meta")``, then
   ``varscale.torch.materialize`` (``to_empty`` + ``init_module``);
 * ``limit``: allocate every parameter and buffer of the model
@@ -27,8 +31,8 @@ from typing import Any, Callable, Dict, List
 
 import torch
 import transformers
-
 import varscale.torch as vinit
+from varscale._torch_models import deferral
 
 
 def gpt2_small() -> Callable[[], torch.nn.Module]:
@@ -54,6 +58,13 @@ def cases(make: Callable[[], torch.nn.Module]) -> Dict[str, Callable[[], Any]]:
         with vinit.fast_init(seed=0):
             return make()
 
+    def fast_eager() -> torch.nn.Module:
+        deferral.ENABLED = False
+        try:
+            return fast()
+        finally:
+            deferral.ENABLED = True
+
     def meta_init() -> torch.nn.Module:
         with torch.device("meta"):
             model = make()
@@ -62,7 +73,8 @@ def cases(make: Callable[[], torch.nn.Module]) -> Dict[str, Callable[[], Any]]:
     def limit() -> List[torch.Tensor]:
         return [torch.empty(shape).fill_(0.5) for shape in shapes]
 
-    return {"stock": make, "fast_init": fast, "meta+init": meta_init, "limit": limit}
+    return {"stock": make, "fast_init": fast, "fast_init, eager": fast_eager, "meta+init": meta_init,
+            "limit": limit}
 
 
 def run(names: List[str], rounds: int) -> Dict[str, Any]:
@@ -88,9 +100,10 @@ def run(names: List[str], rounds: int) -> Dict[str, Any]:
 
 
 def report(results: Dict[str, Any]) -> str:
-    lines = [f"torch {results['torch']}, transformers {results['transformers']}, {results['threads']} threads, "
-             f"{results['rounds']} rounds, load average before {results['loadavg_before'][0]:.2f}, after "
-             f"{results['loadavg_after'][0]:.2f}", "",
+    header = (f"torch {results['torch']}, transformers {results['transformers']}, {results['threads']} threads, "
+              f"{results['rounds']} rounds, load average before {results['loadavg_before'][0]:.2f}, after "
+              f"{results['loadavg_after'][0]:.2f}")
+    lines = [header, "",
              "| model | case | median s | min-max s | stock / case | case / limit |",
              "| --- | --- | ---: | ---: | ---: | ---: |"]
     for name, entry in results["models"].items():

@@ -166,14 +166,12 @@ def test_sparse_matches_torch():
 
 def test_restored_after_exit_exception_and_nesting():
     before = _init_functions()
-    with pytest.raises(KeyError):
-        with vinit.fast_init(seed=0):
-            assert patching.is_dispatcher(nn.init.trunc_normal_)
-            with vinit.fast_init(seed=1):
-                with vinit.fast_init():
-                    nn.Linear(3, 3)
-            assert patching.is_dispatcher(nn.init.trunc_normal_)  # still open
-            raise KeyError("boom")
+    with pytest.raises(KeyError), vinit.fast_init(seed=0):
+        assert patching.is_dispatcher(nn.init.trunc_normal_)
+        with vinit.fast_init(seed=1), vinit.fast_init():
+            nn.Linear(3, 3)
+        assert patching.is_dispatcher(nn.init.trunc_normal_)  # still open
+        raise KeyError("boom")
     assert _init_functions() == before
     assert all(fn is ORIGINAL_INIT[n] for n, fn in before["init"].items())
     assert not torch.overrides._get_current_function_mode_stack()

@@ -16,7 +16,7 @@ from fast_init_helpers import assert_same_init  # noqa: E402
 from varscale._torch_models import patching  # noqa: E402
 from varscale._torch_models.fills import ORIGINAL_INIT  # noqa: E402
 
-SMALL = dict(vocab_size=512, bos_token_id=0, eos_token_id=0)
+SMALL = {"vocab_size": 512, "bos_token_id": 0, "eos_token_id": 0}
 
 
 def _gpt2():
@@ -135,7 +135,7 @@ with vinit.fast_init(seed=0):
 assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
 print("ok")
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
 
 

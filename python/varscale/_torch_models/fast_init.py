@@ -46,7 +46,14 @@ from torch.overrides import TorchFunctionMode
 
 from . import patching
 from .deferral import Pending
-from .fills import ORIGINAL_INIT, TENSOR_METHODS, Job, fillable, prepare_init, prepare_method
+from .fills import (
+    ORIGINAL_INIT,
+    TENSOR_METHODS,
+    Job,
+    fillable,
+    prepare_init,
+    prepare_method,
+)
 
 _lock = threading.Lock()  # guards _open_blocks and the process-wide swap
 _open_blocks = 0  # fast_init blocks open in all threads
@@ -204,7 +211,7 @@ class fast_init(contextlib.ContextDecorator):
         self.seed = seed
         self._stream_base = 0
 
-    def __enter__(self) -> "fast_init":
+    def __enter__(self) -> fast_init:  # noqa: PYI034 (typing.Self needs Python 3.11)
         global _open_blocks
         keys_stack: List[_Keys] = _thread_list("keys")
         modes: List[Optional[_Interceptor]] = _thread_list("modes")
@@ -219,7 +226,7 @@ class fast_init(contextlib.ContextDecorator):
         mode: Optional[_Interceptor] = None
         if not keys_stack:  # one mode per thread, pushed by its outermost block
             mode = _Interceptor()
-            mode.__enter__()
+            mode.__enter__()  # type: ignore[no-untyped-call]
         keys_stack.append(keys)
         modes.append(mode)
         return self

@@ -12,7 +12,7 @@ running inside a varscale block keyed by the module's name
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 from torch import nn
@@ -32,12 +32,17 @@ def run_own_init(owners: List[Tuple[str, nn.Module]], seed: int) -> List[str]:
     """
     from .. import torch as vt
 
-    resets = [(name, module, next((getattr(module, m) for m in _RESET_METHODS
-                                   if callable(getattr(module, m, None))), None)) for name, module in owners]
-    without = [f"{name or '<root>'} ({type(module).__name__})" for name, module, reset in resets if reset is None]
+    resets: List[Tuple[str, Callable[[], Any]]] = []
+    without: List[str] = []
+    for name, module in owners:
+        reset = next((getattr(module, m) for m in _RESET_METHODS if callable(getattr(module, m, None))), None)
+        if reset is None:
+            without.append(f"{name or '<root>'} ({type(module).__name__})")
+        else:
+            resets.append((name, reset))
     if without:
         return without  # before anything is written
-    for name, _, reset in resets:
+    for name, reset in resets:
         with keyed_block(seed, vt.param_stream(name + ".<own>")), torch.no_grad():
             reset()
     return []

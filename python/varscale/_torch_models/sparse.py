@@ -60,7 +60,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Optio
     if not isinstance(sparsity, (int, float)) or not 0.0 <= sparsity <= 1.0:
         raise ValueError(f"sparse_(): sparsity must be a number in [0, 1], got {sparsity!r}")
     rows, cols = tensor.shape
-    num_zeros = int(math.ceil(sparsity * rows))
+    num_zeros = math.ceil(sparsity * rows)
 
     def write(target: Tensor, seed_v: int) -> None:
         _vs.normal_(target, 0.0, std, seed=seed_v, stream=stream)
