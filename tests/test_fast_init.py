@@ -343,3 +343,13 @@ def test_overwritten_fills_are_skipped():
         nn.init.normal_(lin.weight, std=0.02)  # replaces the constructor's kaiming_uniform_
     assert _pending().skipped_bytes - before == 100 * 50 * 4
     assert abs(lin.weight.std().item() - 0.02) < 0.002
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_tensors_go_to_torch_unchanged():
+    torch.manual_seed(0)
+    stock = _state(nn.Linear(300, 200, device="cuda"))
+    with vinit.fast_init(seed=0):
+        torch.manual_seed(0)
+        inside = _state(nn.Linear(300, 200, device="cuda"))
+    assert _equal(stock, inside)
