@@ -1,7 +1,8 @@
 //! Criterion benchmarks of the core, in elements per second.
 //!
-//! * `rng/*`: raw generator throughput (Philox4x32-10 vs Threefry4x32-20), per
-//!   instruction-set build, in cache: how the generator was chosen.
+//! * `rng/*`: raw generator throughput (ARS4x32-7, the generator varscale
+//!   uses, against Philox4x32-10 and Threefry4x32-20), per instruction-set
+//!   build, in cache: how ARS was chosen.
 //! * `cache/*`: each kernel (uniform, normal, truncated normal, constant;
 //!   f32 and f64) on a 64 KiB buffer, one thread, per instruction-set build.
 //! * `large/*`: each kernel in place on a large buffer (default 1 GiB, set

@@ -14,6 +14,9 @@ pub enum Error {
     OutOfMemory { bytes: u128 },
     /// The worker threads could not be started (Python: `RuntimeError`).
     ThreadPool(String),
+    /// A checkpoint stopped the fill (see `with_checkpoint`; Python: the
+    /// pending exception, e.g. `KeyboardInterrupt`).
+    Interrupted,
 }
 
 impl fmt::Display for Error {
@@ -28,7 +31,8 @@ impl fmt::Display for Error {
                     *bytes as f64 / (1u64 << 30) as f64
                 )
             }
-            Error::ThreadPool(msg) => write!(f, "cannot start worker threads: {msg}"),
+            Error::ThreadPool(msg) => f.write_str(msg),
+            Error::Interrupted => f.write_str("the fill was interrupted"),
         }
     }
 }

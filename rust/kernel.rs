@@ -8,14 +8,14 @@
 
 use core::mem::MaybeUninit;
 
+use crate::isa::Backend;
 use crate::rng::{CounterRng, Key};
 use crate::sampler::{Sampler, MAX_GROUP};
-use crate::simd::Backend;
 
 /// Fills `out` with elements `first .. first + out.len()` of the stream.
 ///
 /// `#[inline(always)]` so that each `#[target_feature]` wrapper in
-/// `simd.rs` gets its own copy compiled for its instruction set.
+/// `dispatch.rs` gets its own copy compiled for its instruction set.
 #[inline(always)]
 pub(crate) fn fill_run<R: CounterRng, S: Sampler, B: Backend>(
     s: &S,

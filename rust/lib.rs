@@ -15,8 +15,8 @@
 //! use varscale::{generate, Distribution, Key, Options};
 //! // Xavier-uniform bound for fan_in = 256, fan_out = 128
 //! let a = (6.0f64 / (256.0 + 128.0)).sqrt();
-//! let w: Vec<f32> = generate(128 * 256, &Distribution::Uniform { low: -a, high: a },
-//!                            Key::new(42, 0), 0, &Options::default()).unwrap();
+//! let xavier = Distribution::uniform(-a, a).unwrap(); // checks the parameters
+//! let w: Vec<f32> = generate(128 * 256, &xavier, Key::new(42, 0), 0, &Options::default()).unwrap();
 //! assert!(w.iter().all(|x| x.abs() <= a as f32));
 //! ```
 #![deny(unsafe_code)]
@@ -24,27 +24,35 @@
 // that is the shape the loop vectoriser handles best, so keep the index loops.
 #![allow(clippy::needless_range_loop)]
 
+// Layers, each using only those above it in this list (no cycles):
+// isa, dtype, error, math -> rng -> buffer -> sampler -> kernel -> dispatch
+// -> pool -> parallel -> distribution -> fill -> region -> py.
 mod buffer;
+mod dispatch;
 mod distribution;
+mod dtype;
 mod error;
 mod fill;
+mod isa;
 mod kernel;
 pub mod math;
 mod parallel;
+mod pool;
 mod region;
 pub mod rng;
 pub mod sampler;
-mod simd;
 
 #[cfg(feature = "python")]
 mod py;
 
-pub use distribution::Distribution;
+pub use distribution::{Distribution, MIN_WIDTH_IN_STD};
+pub use dtype::Dtype;
 pub use error::Error;
 pub use fill::{fill, fill_bits, generate, Element, Options};
 /// The 16-bit output types (from the `half` crate).
 pub use half::{bf16, f16};
-pub use parallel::{CHUNK_BYTES, MAX_THREADS, PARALLEL_MIN_BYTES};
+pub use isa::{Backend, Isa};
+pub use parallel::{with_checkpoint, Checkpoint, CHUNK_BYTES, PARALLEL_MIN_BYTES, SLICE_BYTES};
+pub use pool::{default_threads, max_useful_threads, MAX_THREADS, THREADS_PER_CORE_CAP};
 pub use region::{fill_region, generate_region, Region};
 pub use rng::{Ars4x32, Ars4x32_7, CounterRng, Key, Philox4x32_10, Threefry4x32_20};
-pub use simd::{Backend, Isa};

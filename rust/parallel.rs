@@ -1,20 +1,29 @@
-//! Splitting a fill across threads.
+//! Splitting a fill across threads, and into slices between which the
+//! caller may stop it.
 //!
 //! Chunk boundaries sit at multiples of [`CHUNK_BYTES`] in the *global*
 //! element index, so every chunk but the first and last starts on a group
 //! boundary; which thread fills which chunk cannot change any value.
+//!
+//! A long fill runs as a sequence of slices of [`SLICE_BYTES`], each spread
+//! over the whole pool; between slices the thread that started the fill
+//! calls the checkpoint installed by [`with_checkpoint`] (the Python binding
+//! checks for Ctrl-C there). A slice takes tens of milliseconds at memory
+//! speed, so the check costs nothing measurable and a stop request is
+//! honoured within one slice.
 
+use core::cell::Cell;
 use core::mem::{size_of, MaybeUninit};
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
-use rayon::{ThreadPool, ThreadPoolBuilder};
 
+use crate::dispatch;
 use crate::error::Error;
+use crate::isa::Isa;
+use crate::pool;
 use crate::rng::{CounterRng, Key};
 use crate::sampler::Sampler;
-use crate::simd::{self, Isa};
 
 /// Work per task: small enough to balance two to a few dozen threads on a
 /// 1 GiB fill, large enough that scheduling costs nothing.
@@ -22,13 +31,43 @@ pub const CHUNK_BYTES: usize = 256 << 10;
 /// Fills up to this size run on the calling thread: waking workers costs
 /// more than the fill itself.
 pub const PARALLEL_MIN_BYTES: usize = 256 << 10;
-/// More threads than this is a mistake, not a configuration.
-pub const MAX_THREADS: usize = 4096;
-/// Thread pools kept alive for explicit thread counts.
-const MAX_CACHED_POOLS: usize = 8;
+/// Bytes filled between two checkpoints (a multiple of [`CHUNK_BYTES`]).
+pub const SLICE_BYTES: usize = 64 << 20;
 
-/// Fills `out` with elements `first..` using `threads` workers (None: the
-/// global pool, one per core or `RAYON_NUM_THREADS`).
+/// A checkpoint: `Err` stops the fill (the error is returned).
+pub type Checkpoint = fn() -> Result<(), Error>;
+
+thread_local! {
+    static CHECKPOINT: Cell<Option<Checkpoint>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with `check` called between the slices of every fill that `f`
+/// starts on this thread (the innermost `with_checkpoint` wins). When
+/// `check` fails, the fill stops and returns its error: a new buffer is
+/// freed, and a caller's buffer is left partly written.
+pub fn with_checkpoint<T>(check: Checkpoint, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Checkpoint>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CHECKPOINT.set(self.0);
+        }
+    }
+    let _restore = Restore(CHECKPOINT.replace(Some(check)));
+    f()
+}
+
+/// Calls the checkpoint of this thread, if any.
+pub(crate) fn checkpoint() -> Result<(), Error> {
+    CHECKPOINT.get().map_or(Ok(()), |check| check())
+}
+
+/// Whether a fill of `bytes` with `threads` runs on the calling thread alone.
+pub(crate) fn runs_alone(bytes: usize, threads: Option<NonZeroUsize>) -> bool {
+    threads.is_some_and(|t| t.get() == 1) || bytes <= PARALLEL_MIN_BYTES
+}
+
+/// Fills `out` with elements `first..` using the pool for `threads` (None:
+/// the default pool), slice by slice with a checkpoint between slices.
 pub(crate) fn fill<R: CounterRng, S: Sampler>(
     s: &S,
     key: &Key,
@@ -37,15 +76,20 @@ pub(crate) fn fill<R: CounterRng, S: Sampler>(
     threads: Option<NonZeroUsize>,
     isa: Isa,
 ) -> Result<(), Error> {
-    let single = threads.is_some_and(|t| t.get() == 1);
-    if single || out.len() * size_of::<S::Out>() <= PARALLEL_MIN_BYTES {
-        simd::fill_run::<R, S>(isa, s, key, first, out);
-        return Ok(());
+    let pool = if runs_alone(size_of_val(out), threads) { None } else { Some(pool::pool(threads)?) };
+    let mut start = first;
+    for (i, slice) in out.chunks_mut(SLICE_BYTES / size_of::<S::Out>()).enumerate() {
+        if i > 0 {
+            checkpoint()?;
+        }
+        let len = slice.len() as u64;
+        match &pool {
+            Some(p) => p.install(|| fill_chunks::<R, S>(s, key, start, slice, isa)),
+            None => dispatch::fill_run::<R, S>(isa, s, key, start, slice),
+        }
+        start += len;
     }
-    install(threads, move || {
-        let out = out; // moved in, so the closure is FnOnce
-        fill_chunks::<R, S>(s, key, first, out, isa)
-    })
+    Ok(())
 }
 
 fn fill_chunks<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>], isa: Isa) {
@@ -55,43 +99,16 @@ fn fill_chunks<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mu
     let (head_out, rest) = out.split_at_mut(head);
     let rest_first = first + head as u64;
     rayon::join(
-        || simd::fill_run::<R, S>(isa, s, key, first, head_out),
+        || dispatch::fill_run::<R, S>(isa, s, key, first, head_out),
         || {
             rest.par_chunks_mut(chunk).enumerate().for_each(|(i, c)| {
-                simd::fill_run::<R, S>(isa, s, key, rest_first + (i * chunk) as u64, c);
+                dispatch::fill_run::<R, S>(isa, s, key, rest_first + (i * chunk) as u64, c);
             })
         },
     );
 }
 
-/// Runs `f` on a pool of `threads` workers (None: the global pool).
+/// Runs `f` on the pool for `threads` (None: the default pool).
 pub(crate) fn install<R: Send>(threads: Option<NonZeroUsize>, f: impl FnOnce() -> R + Send) -> Result<R, Error> {
-    match threads {
-        None => Ok(f()),
-        Some(n) => Ok(pool(n.get())?.install(f)),
-    }
-}
-
-/// A pool of exactly `n` threads, cached so repeated calls do not respawn.
-fn pool(n: usize) -> Result<Arc<ThreadPool>, Error> {
-    static POOLS: Mutex<Vec<(usize, Arc<ThreadPool>)>> = Mutex::new(Vec::new());
-    if n > MAX_THREADS {
-        return Err(Error::InvalidParameter(format!("threads={n} exceeds the maximum of {MAX_THREADS}")));
-    }
-    // A panic while holding the lock cannot leave the Vec inconsistent.
-    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, p)) = pools.iter().find(|(k, _)| *k == n) {
-        return Ok(Arc::clone(p));
-    }
-    let p = ThreadPoolBuilder::new()
-        .num_threads(n)
-        .thread_name(|i| format!("varscale-{i}"))
-        .build()
-        .map_err(|e| Error::ThreadPool(e.to_string()))?;
-    let p = Arc::new(p);
-    if pools.len() == MAX_CACHED_POOLS {
-        pools.remove(0); // its threads exit once running fills finish
-    }
-    pools.push((n, Arc::clone(&p)));
-    Ok(p)
+    Ok(pool::pool(threads)?.install(f))
 }

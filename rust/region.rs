@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use crate::buffer::{as_uninit_mut, new_filled};
 use crate::distribution::Distribution;
 use crate::error::Error;
-use crate::fill::{Element, Options};
-use crate::parallel::{install, CHUNK_BYTES, PARALLEL_MIN_BYTES};
+use crate::fill::{fill_uninit, Element, Options};
+use crate::parallel::{checkpoint, install, runs_alone, CHUNK_BYTES, PARALLEL_MIN_BYTES, SLICE_BYTES};
 use crate::rng::Key;
 
 /// The hyper-rectangle `start[d] .. start[d] + shape[d]` of a tensor of
@@ -121,28 +121,40 @@ fn fill_region_uninit<T: Element>(
         )));
     }
     if runs.count == 1 {
-        return T::fill_uninit(out, dist, key, runs.start(0), opts);
+        return fill_uninit(out, dist, key, runs.start(0), opts);
     }
     let run_bytes = runs.len * size_of::<T>();
-    let single = opts.threads.is_some_and(|t| t.get() == 1);
-    if single || run_bytes >= PARALLEL_MIN_BYTES || out.len() * size_of::<T>() <= PARALLEL_MIN_BYTES {
+    // Runs per slice, so that a checkpoint comes every SLICE_BYTES or so.
+    let runs_per_slice = (SLICE_BYTES / run_bytes).max(1);
+    if run_bytes >= PARALLEL_MIN_BYTES || runs_alone(size_of_val(out), opts.threads) {
         // long runs (each filled in parallel) or little work in all
         for (r, run) in out.chunks_mut(runs.len).enumerate() {
-            T::fill_uninit(run, dist, key, runs.start(r), opts)?;
+            if r > 0 && r % runs_per_slice == 0 {
+                checkpoint()?;
+            }
+            fill_uninit(run, dist, key, runs.start(r), opts)?;
         }
         return Ok(());
     }
-    // many short runs: spread batches of runs over the threads
+    // many short runs: spread batches of runs over the threads, slice by slice
     let per_task = (CHUNK_BYTES / run_bytes).max(1);
     let one_thread = Options { threads: NonZeroUsize::new(1), isa: opts.isa };
-    install(opts.threads, || {
-        out.par_chunks_mut(per_task * runs.len).enumerate().try_for_each(|(t, task)| {
-            for (i, run) in task.chunks_mut(runs.len).enumerate() {
-                T::fill_uninit(run, dist, key, runs.start(t * per_task + i), &one_thread)?;
-            }
-            Ok(())
-        })
-    })?
+    let slice_runs = runs_per_slice.next_multiple_of(per_task);
+    for (k, slice) in out.chunks_mut(slice_runs * runs.len).enumerate() {
+        if k > 0 {
+            checkpoint()?;
+        }
+        let first_run = k * slice_runs;
+        install(opts.threads, || {
+            slice.par_chunks_mut(per_task * runs.len).enumerate().try_for_each(|(t, task)| {
+                for (i, run) in task.chunks_mut(runs.len).enumerate() {
+                    fill_uninit(run, dist, key, runs.start(first_run + t * per_task + i), &one_thread)?;
+                }
+                Ok(())
+            })
+        })??;
+    }
+    Ok(())
 }
 
 /// Fills `out` (the region's elements in C order) with the region of the
@@ -165,7 +177,7 @@ pub fn generate_region<T: Element>(
     opts: &Options,
 ) -> Result<Vec<T>, Error> {
     region.runs()?;
-    dist.validate(T::MAX)?;
+    dist.check_for(T::DTYPE)?;
     new_filled(region.len(), |out| fill_region_uninit(out, region, dist, key, opts))
 }
 

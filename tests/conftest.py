@@ -1,11 +1,16 @@
 import numpy as np
 import pytest
-
-import varscale
 from varscale import _core
 
 ISAS = _core.supported_isas()
 DTYPES = ["float32", "float64"]
+CORE_DISTS = {"uniform": _core.Uniform, "normal": _core.Normal, "truncated_normal": _core.TruncatedNormal,
+              "constant": _core.Constant}
+
+
+def core_dist(kind: str, params):
+    """The core's distribution object for a name and its parameters."""
+    return CORE_DISTS[kind](*params)
 
 
 @pytest.fixture(params=DTYPES)

@@ -237,7 +237,7 @@ def test_read_only_out_is_refused(kind, dtype):
     assert not np.any(out)
     if out.flags.c_contiguous:  # the extension refuses it as well
         with pytest.raises(ValueError, match="not writable"):
-            _core.fill(out, "uniform", (0.0, 1.0), 0, 0)
+            _core.fill(out, _core.Uniform(0.0, 1.0), 0, 0)
         assert not np.any(out)
 
 
@@ -290,11 +290,11 @@ def test_the_extension_refuses_absurd_sizes_without_crashing(n, dtype):
     # No physical-memory pre-check here: the allocator's refusal (or the byte
     # count overflowing isize) must still be a Python exception.
     with pytest.raises((MemoryError, ValueError)):
-        _core.generate((n,), dtype, "uniform", (0.0, 1.0), 0, 0)
+        _core.generate((n,), dtype, _core.Uniform(0.0, 1.0), 0, 0)
     with pytest.raises(ValueError, match="overflows the address space"):
-        _core.generate((2**62,), dtype, "uniform", (0.0, 1.0), 0, 0)
+        _core.generate((2**62,), dtype, _core.Uniform(0.0, 1.0), 0, 0)
     # and the process still works
-    assert _core.generate((3,), dtype, "uniform", (0.0, 1.0), 0, 0).shape == (3,)
+    assert _core.generate((3,), dtype, _core.Uniform(0.0, 1.0), 0, 0).shape == (3,)
 
 
 # ------------------------------------------------------------------ bad values not in test_errors.py

@@ -18,7 +18,7 @@ from scipy import stats
 
 import varscale
 from varscale import _core
-from conftest import bits
+from conftest import bits, core_dist
 
 CHUNK = 1 << 24  # elements per fill: 64/128 MiB, filled by every core
 BEST = _core.best_isa()
@@ -29,7 +29,7 @@ def chunks(dtype, dist, params, seed, stream, n_chunks, isa=None):
     is the same buffer every time (consume it before the next step)."""
     buf = np.empty(CHUNK, dtype)
     for k in range(n_chunks):
-        _core.fill(buf, dist, params, seed, stream, offset=k * CHUNK, isa=isa)
+        _core.fill(buf, core_dist(dist, params), seed, stream, offset=k * CHUNK, isa=isa)
         yield k * CHUNK, buf
 
 
@@ -134,7 +134,7 @@ def test_normal_tails_beyond_5_5_std_at_the_normal_rate(dtype, n_chunks, reach):
     assert len(far) == counts[-1] > 0
     for i in far:
         start = int(i) - int(i) % 64
-        w = [_core.generate((64,), dtype, "normal", (0.0, 1.0), 5500, 3, offset=start, isa=isa)
+        w = [_core.generate((64,), dtype, _core.Normal(0.0, 1.0), 5500, 3, offset=start, isa=isa)
              for isa in ("portable", BEST)]
         np.testing.assert_array_equal(bits(w[0]), bits(w[1]))
         assert abs(w[0][i - start]) > 5.5

@@ -16,7 +16,7 @@ import pytest
 
 import varscale
 from varscale import _core
-from conftest import bits
+from conftest import bits, core_dist
 
 N_THREADS = 8
 MIB = 1 << 20
@@ -41,9 +41,9 @@ def _run(job):
     dist, params, seed, stream, dtype, n, threads, in_place = job
     if in_place:
         out = np.full(n, np.nan, dtype)
-        _core.fill(out, dist, params, seed, stream, threads=threads)
+        _core.fill(out, core_dist(dist, params), seed, stream, threads=threads)
         return out
-    return _core.generate((n,), dtype, dist, params, seed, stream, threads=threads)
+    return _core.generate((n,), dtype, core_dist(dist, params), seed, stream, threads=threads)
 
 
 def _in_threads(work):
@@ -126,7 +126,7 @@ def test_the_gil_is_released_during_a_fill():
         time.sleep(0.2)
         rate = (count[0] - c0) / (time.perf_counter() - t0)  # increments per second, no fill running
         c0, t0 = count[0], time.perf_counter()
-        _core.fill(out, "normal", (0.0, 1.0), 0, 0, threads=1, isa="portable")
+        _core.fill(out, _core.Normal(0.0, 1.0), 0, 0, threads=1, isa="portable")
         during, elapsed = count[0] - c0, time.perf_counter() - t0
     finally:
         stop.set()

@@ -7,7 +7,7 @@ import pytest
 
 import varscale
 from varscale import _core
-from conftest import ISAS, bits
+from conftest import ISAS, bits, core_dist
 
 DISTS = [
     ("uniform", (-0.5, 0.25)),
@@ -22,28 +22,28 @@ N = (1 << 20) + 12345  # several parallel chunks, not a whole number of groups
 
 @pytest.mark.parametrize("dist, params", DISTS)
 def test_threads_1_2_7_give_identical_bits(dist, params, dtype):
-    ref = _core.generate((N,), dtype, dist, params, 7, 1, threads=1)
+    ref = _core.generate((N,), dtype, core_dist(dist, params), 7, 1, threads=1)
     for threads in [2, 7, None]:
-        got = _core.generate((N,), dtype, dist, params, 7, 1, threads=threads)
+        got = _core.generate((N,), dtype, core_dist(dist, params), 7, 1, threads=threads)
         np.testing.assert_array_equal(bits(got), bits(ref))
 
 
 @pytest.mark.parametrize("dist, params", DISTS)
 def test_every_instruction_set_build_gives_identical_bits(dist, params, dtype):
-    ref = _core.generate((4099,), dtype, dist, params, 123, 4, isa="portable")
+    ref = _core.generate((4099,), dtype, core_dist(dist, params), 123, 4, isa="portable")
     for isa in ISAS:
-        got = _core.generate((4099,), dtype, dist, params, 123, 4, isa=isa)
+        got = _core.generate((4099,), dtype, core_dist(dist, params), 123, 4, isa=isa)
         np.testing.assert_array_equal(bits(got), bits(ref), err_msg=isa)
 
 
 @pytest.mark.parametrize("dist, params", DISTS)
 def test_a_slice_generated_alone_equals_that_slice_of_the_whole(dist, params, dtype):
-    whole = _core.generate((N,), dtype, dist, params, 2**64 - 1, 2**63, threads=2)
+    whole = _core.generate((N,), dtype, core_dist(dist, params), 2**64 - 1, 2**63, threads=2)
     for start, length in [(0, 1), (1, 100), (63, 1), (64, 64), (1000, 300_001), (N - 7, 7)]:
-        part = _core.generate((length,), dtype, dist, params, 2**64 - 1, 2**63, offset=start)
+        part = _core.generate((length,), dtype, core_dist(dist, params), 2**64 - 1, 2**63, offset=start)
         np.testing.assert_array_equal(bits(part), bits(whole[start:start + length]))
         out = np.empty(length, dtype)
-        _core.fill(out, dist, params, 2**64 - 1, 2**63, offset=start, threads=3)
+        _core.fill(out, core_dist(dist, params), 2**64 - 1, 2**63, offset=start, threads=3)
         np.testing.assert_array_equal(bits(out), bits(whole[start:start + length]))
 
 

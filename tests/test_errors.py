@@ -30,7 +30,7 @@ def test_absurd_size_is_a_memory_error_not_an_abort():
         varscale.normal((2**31, 2**20), seed=0)
     # below the physical-memory check, the Rust allocator's refusal is a MemoryError too
     with pytest.raises(MemoryError):
-        _core.generate((2**45,), "float32", "normal", (0.0, 1.0), 0, 0)
+        _core.generate((2**45,), "float32", _core.Normal(0.0, 1.0), 0, 0)
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0])
@@ -144,21 +144,21 @@ def test_bad_out_arrays():
 def test_core_rejects_bad_arguments_too():
     out = np.zeros(4, np.float32)
     with pytest.raises(TypeError, match="float32 or float64 numpy array"):
-        _core.fill(np.zeros(4, np.int64), "uniform", (0.0, 1.0), 0, 0)
-    with pytest.raises(ValueError, match="unknown distribution"):
-        _core.fill(out, "cauchy", (0.0, 1.0), 0, 0)
-    with pytest.raises(ValueError, match="takes 2 parameters"):
-        _core.fill(out, "uniform", (0.0,), 0, 0)
+        _core.fill(np.zeros(4, np.int64), _core.Uniform(0.0, 1.0), 0, 0)
+    with pytest.raises(TypeError, match="dist must be a varscale._core Uniform"):
+        _core.fill(out, "cauchy", 0, 0)
+    with pytest.raises(TypeError, match="high"):
+        _core.Uniform(0.0)  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="unknown isa"):
-        _core.fill(out, "uniform", (0.0, 1.0), 0, 0, isa="neon")
+        _core.fill(out, _core.Uniform(0.0, 1.0), 0, 0, isa="neon")
     with pytest.raises(ValueError, match="threads must be a positive integer"):
-        _core.fill(out, "uniform", (0.0, 1.0), 0, 0, threads=0)
+        _core.fill(out, _core.Uniform(0.0, 1.0), 0, 0, threads=0)
     with pytest.raises(TypeError, match="dtype"):
-        _core.generate((4,), "int8", "uniform", (0.0, 1.0), 0, 0)
+        _core.generate((4,), "int8", _core.Uniform(0.0, 1.0), 0, 0)
     with pytest.raises(ValueError, match="element index exceeds"):
-        _core.generate((8,), "float32", "uniform", (0.0, 1.0), 0, 0, offset=2**64 - 4)
+        _core.generate((8,), "float32", _core.Uniform(0.0, 1.0), 0, 0, offset=2**64 - 4)
     with pytest.raises(OverflowError):
-        _core.generate((4,), "float32", "uniform", (0.0, 1.0), -1, 0)
+        _core.generate((4,), "float32", _core.Uniform(0.0, 1.0), -1, 0)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -186,5 +186,23 @@ def test_core_fill_refuses_arrays_not_in_c_order(dtype):
                 base.reshape(2, 3, 8).transpose(1, 0, 2), base[:, ::2], base[::-1]]:
         before = out.copy()
         with pytest.raises(ValueError, match="C-contiguous"):
-            _core.fill(out, "uniform", (0.0, 1.0), 0, 0)
+            _core.fill(out, _core.Uniform(0.0, 1.0), 0, 0)
         np.testing.assert_array_equal(out, before)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+@pytest.mark.parametrize("std", [1e39, 1e46])
+def test_truncated_normal_whose_arithmetic_would_overflow_is_refused(std, dtype):
+    # Regression (issue 13): std=1e39 returned only -2.0 and 2.0, std=1e46 NaN.
+    with pytest.raises(ValueError, match="std"):
+        varscale.truncated_normal((1000,), std=std, dtype=dtype, seed=0)
+    with pytest.raises(ValueError, match="std"):
+        _core.generate((1000,), dtype, _core.TruncatedNormal(0.0, std, -2.0, 2.0), 0, 0)
+
+
+def test_parameters_beyond_the_dtype_range_are_refused_by_name():
+    with pytest.raises(ValueError, match="high=100000"):
+        _core.generate((4,), "float16", _core.Uniform(0.0, 1e5), 0, 0)
+    with pytest.raises(ValueError, match="value=70000"):
+        _core.generate((4,), "float16", _core.Constant(7e4), 0, 0)
+    assert np.isfinite(_core.generate((4,), "float32", _core.Uniform(0.0, 1e5), 0, 0)).all()

@@ -64,10 +64,10 @@ def test_in_place_and_fresh_agree(half):
 
 
 def test_half_is_bit_identical_across_threads_and_builds(half):
-    ref = _core.generate((300_001,), half, "normal", (0.0, 1.0), 5, 6, threads=1, isa="portable")
+    ref = _core.generate((300_001,), half, _core.Normal(0.0, 1.0), 5, 6, threads=1, isa="portable")
     for isa in ISAS:
         for threads in [2, 7]:
-            got = _core.generate((300_001,), half, "normal", (0.0, 1.0), 5, 6, threads=threads, isa=isa)
+            got = _core.generate((300_001,), half, _core.Normal(0.0, 1.0), 5, 6, threads=threads, isa=isa)
             np.testing.assert_array_equal(got, ref)
 
 

@@ -98,7 +98,7 @@ def test_regions_of_tensors_too_large_to_exist():
     corner = varscale.normal(full, seed=5, region=(slice(2**33 - 2, None), slice(2**30 - 3, None)))
     flat = [(2**33 - 2) * 2**30 + 2**30 - 3, (2**33 - 1) * 2**30 + 2**30 - 3]
     for row, start in enumerate(flat):
-        want = varscale._core.generate((3,), "float32", "normal", (0.0, 1.0), 5, 0, offset=start)
+        want = varscale._core.generate((3,), "float32", varscale._core.Normal(0.0, 1.0), 5, 0, offset=start)
         np.testing.assert_array_equal(corner[row], want)
     with pytest.raises(ValueError, match="too many to address"):
         varscale.normal((2**33, 2**31), seed=5, region=(0, 0))  # 2^64 elements

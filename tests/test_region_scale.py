@@ -10,6 +10,7 @@ import pytest
 
 import varscale
 from varscale import _core
+from conftest import core_dist
 
 try:
     import ml_dtypes  # noqa: F401
@@ -28,7 +29,7 @@ def bits(a):
 
 def flat_run(dist, params, offset, n, seed=5, stream=2):
     """Elements offset .. offset + n of the flat sample stream."""
-    return _core.generate((n,), "float32", dist, params, seed, stream, offset, 1)
+    return _core.generate((n,), "float32", core_dist(dist, params), seed, stream, offset, 1)
 
 
 @pytest.mark.parametrize("name, dist, params", [

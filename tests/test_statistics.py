@@ -15,6 +15,7 @@ from scipy import stats
 
 import varscale
 from varscale import _core
+from conftest import core_dist
 
 N = 1_000_000
 BUILDS = sorted({"portable", _core.best_isa()})
@@ -37,7 +38,7 @@ CASES = [
 
 
 def _sample(dist, params, dtype, build, seed):
-    return _core.generate((N,), dtype, dist, params, seed, 0, isa=build).astype(np.float64)
+    return _core.generate((N,), dtype, core_dist(dist, params), seed, 0, isa=build).astype(np.float64)
 
 
 @pytest.mark.parametrize("build", BUILDS)
@@ -60,7 +61,7 @@ def test_uniform_stays_inside_its_closed_bound_f32(dtype):
     # endpoints that are not exactly representable still bound the output
     bound = math.sqrt(6 / (3 + 7))
     for seed in range(4):
-        x = _core.generate((1 << 22,), dtype, "uniform", (-bound, bound), seed, 0)
+        x = _core.generate((1 << 22,), dtype, _core.Uniform(-bound, bound), seed, 0)
         assert float(x.min()) >= -bound and float(x.max()) <= bound  # in real arithmetic
         # and the sample reaches within 2^-20 of both ends
         assert x.min() < -bound * (1 - 2**-20) and x.max() > bound * (1 - 2**-20)
@@ -71,7 +72,7 @@ def test_normal_tails_are_not_cut_short(dtype):
     # the normal rate 5.73e-7; a 24-bit uniform would stop at 5.76.
     n, count, top = 1 << 24, 0, 0.0
     for stream in range(8):
-        z = _core.generate((n,), dtype, "normal", (0.0, 1.0), 77, stream)
+        z = _core.generate((n,), dtype, _core.Normal(0.0, 1.0), 77, stream)
         count += int(np.count_nonzero(np.abs(z) > 5.0))
         top = max(top, float(np.abs(z).max()))
     expected = 8 * n * 2 * stats.norm.sf(5.0)  # 76.9
@@ -98,8 +99,8 @@ def test_wrong_constants_are_detected():
 
 
 def test_streams_are_uncorrelated():
-    a = _core.generate((N,), "float64", "normal", (0.0, 1.0), 3, 0)
-    b = _core.generate((N,), "float64", "normal", (0.0, 1.0), 3, 1)
-    c = _core.generate((N,), "float64", "normal", (0.0, 1.0), 4, 0)
+    a = _core.generate((N,), "float64", _core.Normal(0.0, 1.0), 3, 0)
+    b = _core.generate((N,), "float64", _core.Normal(0.0, 1.0), 3, 1)
+    c = _core.generate((N,), "float64", _core.Normal(0.0, 1.0), 4, 0)
     for x, y in [(a, b), (a, c), (a[:-1], a[1:])]:
         assert abs(np.corrcoef(x, y)[0, 1]) < 6 / math.sqrt(N)

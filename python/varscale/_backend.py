@@ -9,7 +9,7 @@ file alone.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -30,12 +30,55 @@ from ._checks import (
 
 Out = TypeVar("Out")
 
+#: A distribution object of the core; its constructor checks the parameters.
+CoreDist = Union[_core.Uniform, _core.Normal, _core.TruncatedNormal, _core.Constant]
 
-class Dist(NamedTuple):
-    """A distribution the core can sample: ``kind`` and its parameters."""
+_KINDS: Dict[str, Callable[..., CoreDist]] = {
+    "uniform": _core.Uniform,
+    "normal": _core.Normal,
+    "truncated_normal": _core.TruncatedNormal,
+    "constant": _core.Constant,
+}
 
-    kind: str
-    params: Tuple[float, ...]
+
+class Dist:
+    """A distribution the core can sample, checked when built.
+
+    Parameters
+    ----------
+    kind : {"uniform", "normal", "truncated_normal", "constant"}
+        The distribution.
+    params : sequence of float
+        Its parameters: ``(low, high)``, ``(mean, std)``,
+        ``(mean, std, low, high)`` or ``(value,)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``, or parameters the core refuses (the Rust
+        constructors are the one home of these checks; the message names
+        the parameter).
+    TypeError
+        For the wrong number of parameters, or parameters that are not real
+        numbers.
+    """
+
+    __slots__ = ("core",)
+
+    def __init__(self, kind: str, params: Sequence[float]) -> None:
+        try:
+            make = _KINDS[kind]
+        except KeyError:
+            raise ValueError(f"unknown distribution {kind!r}; expected one of {tuple(_KINDS)}") from None
+        self.core: CoreDist = make(*params)
+
+    @property
+    def kind(self) -> str:
+        """The distribution's name, as :class:`Dist` takes it."""
+        return {v: k for k, v in _KINDS.items()}[type(self.core)]
+
+    def __repr__(self) -> str:
+        return f"Dist({self.core!r})"
 
 
 #: A distribution as a function of the full tensor's shape (for its fans).
@@ -81,11 +124,11 @@ def create(shape: ShapeLike, spec: Spec, dtype: Any, seed: Optional[int], stream
     dist = spec(dims)  # fans from the full shape, also for a region
     if region is None:
         check_memory(dims, dtype_name)
-        result = _core.generate(dims, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v)
+        result = _core.generate(dims, dtype_name, dist.core, seed_v, stream_v, 0, threads_v)
     else:
         r = as_region(dims, region)
         check_memory(r.extent, dtype_name)
-        result = _core.generate(r.extent, dtype_name, dist.kind, dist.params, seed_v, stream_v, 0, threads_v,
+        result = _core.generate(r.extent, dtype_name, dist.core, seed_v, stream_v, 0, threads_v,
                                 region=(dims, r.start)).reshape(r.shape)
     if dtype_name in HALF_DTYPES:
         # the core returns the bit patterns as uint16; view them (no copy)
@@ -98,19 +141,19 @@ def fill(out: Out, spec: Spec, seed: Optional[int], stream: int, threads: Option
     """Fill ``out`` in place from ``spec``; with ``region``, ``out`` holds ``full[region]``."""
     array, half = as_out(out)
     seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
-    if (region is None) != (full_shape is None):
-        raise ValueError("region and full_shape go together: out holds the region of a tensor of full_shape")
-    if region is None:
+    if region is None and full_shape is None:
         if array.size == 0:
             return out  # nothing to fill (torch.nn.init does the same)
         dist = spec(array.shape)
-        _core.fill(array, dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half)
+        _core.fill(array, dist.core, seed_v, stream_v, 0, threads_v, half=half)
         return out
+    if region is None or full_shape is None:
+        raise ValueError("region and full_shape go together: out holds the region of a tensor of full_shape")
     dims = as_shape(full_shape, virtual=True)
     r = as_region(dims, region)
     if array.shape != r.shape:
         raise ValueError(f"out has shape {array.shape} but region {region!r} of {dims} has shape {r.shape}")
     dist = spec(dims)
-    _core.fill(array.reshape(r.extent), dist.kind, dist.params, seed_v, stream_v, 0, threads_v, half=half,
+    _core.fill(array.reshape(r.extent), dist.core, seed_v, stream_v, 0, threads_v, half=half,
                region=(dims, r.start))
     return out

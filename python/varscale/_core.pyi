@@ -1,20 +1,84 @@
-"""Type stubs of the Rust extension module (rust/py.rs)."""
+"""Type stubs of the Rust extension module (rust/py/)."""
 
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union, final
 
 import numpy as np
 
-__all__ = ["generate", "fill", "supported_isas", "best_isa", "GENERATOR", "MAX_THREADS", "__version__"]
+__all__ = [
+    "Uniform",
+    "Normal",
+    "TruncatedNormal",
+    "Constant",
+    "generate",
+    "fill",
+    "supported_isas",
+    "best_isa",
+    "default_threads",
+    "max_useful_threads",
+    "GENERATOR",
+    "MAX_THREADS",
+    "GIL_MIN_BYTES",
+    "SLICE_BYTES",
+    "__version__",
+]
 
 GENERATOR: str
 MAX_THREADS: int
+GIL_MIN_BYTES: int
+SLICE_BYTES: int
 __version__: str
+
+@final
+class Uniform:
+    """``U(low, high)`` on the closed interval: both finite, ``low <= high``
+    (ValueError naming the parameter otherwise)."""
+
+    def __new__(cls, low: float, high: float) -> "Uniform": ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+
+@final
+class Normal:
+    """``N(mean, std^2)``: both finite, ``std >= 0``."""
+
+    def __new__(cls, mean: float, std: float) -> "Normal": ...
+    @property
+    def mean(self) -> float: ...
+    @property
+    def std(self) -> float: ...
+
+@final
+class TruncatedNormal:
+    """``N(mean, std^2)`` truncated to ``[low, high]`` (absolute bounds, either
+    may be infinite): ``std > 0``, ``low < high``, the interval at most 8 std
+    from the mean, ``std`` at most 2**64 times ``high - low``."""
+
+    def __new__(cls, mean: float, std: float, low: float, high: float) -> "TruncatedNormal": ...
+    @property
+    def mean(self) -> float: ...
+    @property
+    def std(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+
+@final
+class Constant:
+    """Every element ``value`` (finite)."""
+
+    def __new__(cls, value: float) -> "Constant": ...
+    @property
+    def value(self) -> float: ...
+
+_Distribution = Union[Uniform, Normal, TruncatedNormal, Constant]
 
 def generate(
     shape: Sequence[int],
     dtype: str,
-    dist: str,
-    params: Sequence[float],
+    dist: _Distribution,
     seed: int,
     stream: int,
     offset: int = 0,
@@ -23,15 +87,14 @@ def generate(
     region: Optional[Tuple[Sequence[int], Sequence[int]]] = None,
 ) -> np.ndarray:
     """New C-contiguous array of ``shape`` with elements ``offset..`` of the
-    stream ``(seed, stream)`` of ``dist`` ("uniform" (low, high), "normal"
-    (mean, std), "truncated_normal" (mean, std, a, b) or "constant" (value,)).
-    ``dtype`` is "float32", "float64", "float16" or "bfloat16" (the last two
-    returned as uint16 bit patterns). The array owns the Rust buffer."""
+    stream ``(seed, stream)`` of ``dist``. ``dtype`` is "float32", "float64",
+    "float16" or "bfloat16" (the last two returned as uint16 bit patterns).
+    The array owns the Rust buffer. ValueError if a sample could overflow
+    ``dtype``; Ctrl-C stops a large fill (the partial array is freed)."""
 
 def fill(
     out: np.ndarray,
-    dist: str,
-    params: Sequence[float],
+    dist: _Distribution,
     seed: int,
     stream: int,
     offset: int = 0,
@@ -42,10 +105,17 @@ def fill(
 ) -> None:
     """Fill a writable C-contiguous float32/float64 array in place with
     elements ``offset..`` of the stream, in flat C order; with ``half``
-    ("float16"/"bfloat16"), ``out`` is the uint16 view of such an array."""
+    ("float16"/"bfloat16"), ``out`` is the uint16 view of such an array.
+    Ctrl-C stops a large fill and leaves ``out`` partly written."""
 
 def supported_isas() -> list[str]:
     """Instruction-set builds this CPU can run, narrowest first."""
 
 def best_isa() -> str:
     """The build used when ``isa`` is not given."""
+
+def default_threads() -> int:
+    """Worker threads of a fill with ``threads=None``."""
+
+def max_useful_threads() -> int:
+    """The most worker threads a fill uses (4 per core)."""

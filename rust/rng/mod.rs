@@ -21,7 +21,7 @@ pub use ars::{ars4x32, Ars4x32, Ars4x32_7, ARS_ROUNDS};
 pub use philox::{philox4x32, Philox4x32_10};
 pub use threefry::{threefry4x32, Threefry4x32_20};
 
-pub use crate::simd::Backend;
+pub use crate::isa::Backend;
 
 /// Counters per group. Part of the output format: changing it changes every
 /// sample, so it is fixed, whatever the SIMD width of the machine.
@@ -45,8 +45,11 @@ pub fn word_pairs(words: &Words) -> [u64; 2 * LANES] {
 /// What selects an independent random sequence: the user's seed and a stream
 /// number (one per tensor in a model, see `varscale.Generator`).
 ///
-/// For Philox the seed is the 64-bit key and the stream fills the upper half
-/// of the 128-bit counter; the lower half is the block index.
+/// For ARS4x32-7, varscale's generator, the 128-bit counter block is
+/// `(block index, stream)`, 64 bits each, and the 128-bit key is `(seed, 0)`
+/// (stepped by the Weyl increments each round). The Philox and Threefry
+/// alternatives use the same counter block, with the seed as Philox's 64-bit
+/// key and Threefry's key `(seed, 0)`. Equal keys give equal streams.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Key {
     pub seed: u64,

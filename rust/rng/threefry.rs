@@ -1,6 +1,7 @@
 //! Threefry4x32-R (Salmon et al., SC'11; the Threefish-based member of
-//! Random123), kept as the measured alternative to Philox: `cargo bench`
-//! compares the raw throughput of both, which is how Philox was chosen.
+//! Random123), kept as a measured alternative to ARS4x32-7, varscale's
+//! generator: `cargo bench -- rng/` compares the raw throughput of ARS,
+//! Philox and Threefry, which is how ARS was chosen.
 //!
 //! Each round mixes word pairs with add / rotate / xor (the Threefish MIX),
 //! and every four rounds injects the key schedule

@@ -20,7 +20,7 @@ use core::mem::MaybeUninit;
 
 pub use half::{Half, Rounded};
 pub use normal::{NormalF32, NormalF64};
-pub use truncated_normal::{TruncatedNormalF32, TruncatedNormalF64, MAX_REACH};
+pub use truncated_normal::{TruncatedNormalF32, TruncatedNormalF64, MAX_REACH, MAX_TAIL_START};
 pub use uniform::{UniformF32, UniformF64};
 
 use crate::error::Error;

@@ -71,7 +71,7 @@ struct Plan {
 }
 
 impl Plan {
-    /// `std > 0`, `low < high`, no NaN (checked by `Distribution::validate`).
+    /// `std > 0`, `low < high`, no NaN (checked by `Distribution::check`).
     fn new(mean: f64, std: f64, low: f64, high: f64) -> Result<Plan, Error> {
         let (alpha, beta) = ((low - mean) / std, (high - mean) / std);
         let plan = |mode, base, span, scale| Plan { mode, base, span, scale, mean, low, high };

@@ -41,7 +41,7 @@ pub type UniformF32 = Uniform<f32>;
 pub type UniformF64 = Uniform<f64>;
 
 impl UniformF32 {
-    /// `low <= high`, both finite (checked by `Distribution::validate`); an
+    /// `low <= high`, both finite (checked by `Distribution::check`); an
     /// error if no f32 lies in `[low, high]`.
     pub fn new(low: f64, high: f64) -> Result<Self, Error> {
         let (lo, hi) = interior_f32(low, high)?;

@@ -19,8 +19,8 @@ layers: List[np.ndarray] = [g.xavier_uniform((32, 32)) for _ in range(3)]
 next_stream: int = g.stream
 isas: List[str] = _core.supported_isas()
 best: str = _core.best_isa()
-raw: np.ndarray = _core.generate([4, 4], "float32", "normal", [0.0, 1.0], 0, 0)
-_core.fill(raw, "uniform", (-1.0, 1.0), seed=0, stream=1, threads=1)
+raw: np.ndarray = _core.generate([4, 4], "float32", _core.Normal(0.0, 1.0), 0, 0)
+_core.fill(raw, _core.Uniform(-1.0, 1.0), seed=0, stream=1, threads=1)
 version: str = varscale.__version__ + _core.GENERATOR
 limit: int = _core.MAX_THREADS
 t: np.ndarray = varscale.truncated_normal((8, 8), 0.0, 1.0, low=-1.0, high=2.0, seed=0)

@@ -12,6 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import as_region
+
 Shape = tuple[int, ...]
 #: Host-side generator of ``full[region]`` (``region=None``: the whole tensor).
 Draw = Callable[[int, int, Any], np.ndarray]
@@ -124,6 +126,43 @@ def _resolve_sharding(out_sharding: Any) -> jax.sharding.Sharding:
     raise TypeError(f"out_sharding must be a jax.sharding.Sharding or PartitionSpec, got {out_sharding!r}")
 
 
+#: Alignment of host buffers: XLA's CPU client aliases (does not copy) a NumPy
+#: array this aligned in ``device_put``. Measured on 256 MiB float32: 0.29 s
+#: to copy an unaligned array, 5e-5 s for an aligned one.
+ALIGNMENT = 64
+
+
+def aligned_empty(shape: Shape, dtype: np.dtype[Any]) -> np.ndarray:
+    """An uninitialised C-contiguous array whose data starts on an ``ALIGNMENT``-byte boundary."""
+    count = math.prod(shape)
+    raw = np.empty(count * dtype.itemsize + ALIGNMENT, dtype=np.uint8)
+    start = -raw.ctypes.data % ALIGNMENT
+    return raw[start:start + count * dtype.itemsize].view(dtype).reshape(shape)
+
+
+def aligned_draw(fill_: Callable[..., Any], dims: Shape, dtype_name: str, *params: float) -> Draw:
+    """A draw that fills an aligned buffer in place with ``fill_(out, *params, ...)``, for ``full[region]``."""
+    dtype = _vs_dtype(dtype_name)
+
+    def draw(seed: int, stream: int, region: Any) -> np.ndarray:
+        place: dict[str, Any] = {} if region is None else {"region": region, "full_shape": dims}
+        shape = dims if region is None else as_region(dims, region).shape
+        out = aligned_empty(shape, dtype)
+        fill_(out, *params, seed=seed, stream=stream, **place)
+        return out
+
+    return draw
+
+
+def _vs_dtype(name: str) -> np.dtype[Any]:
+    if name == "bfloat16":
+        import ml_dtypes
+
+        bf16: np.dtype[Any] = np.dtype(ml_dtypes.bfloat16)
+        return bf16
+    return np.dtype(name)
+
+
 # ------------------------------------------------------------------ the one initialiser
 
 
@@ -148,7 +187,8 @@ def make_initializer(plan: Planner, what: str, default_dtype: Any) -> Initialize
             return _traced(host, words, dims, dt, sharding)
         concrete = np.asarray(words)
         if sharding is None:
-            return jax.device_put(host(concrete))  # half the time of jnp.asarray's copy
+            # the host buffer is ALIGNMENT-aligned, so the CPU client aliases it (no copy)
+            return cast(jax.Array, jax.device_put(host(concrete)))
         return jax.make_array_from_callback(dims, sharding, lambda index: host(concrete, index))
 
     init.__doc__ = f"Draw a varscale array for ``{what}``: ``init(key, shape, dtype=None, out_sharding=None)``."

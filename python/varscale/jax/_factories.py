@@ -11,7 +11,7 @@ import numpy as np
 
 import varscale as _vs
 
-from ._adapter import Draw, Initializer, Shape, make_initializer, positive
+from ._adapter import Draw, Initializer, Shape, aligned_draw, make_initializer, positive
 
 Axes = Union[int, Sequence[int]]
 
@@ -78,18 +78,14 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axes = -
         denominator = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
                        "fan_geo_avg": math.sqrt(fan_in * fan_out)}[mode]
         variance = scale_v / denominator  # ZeroDivisionError for a zero-size shape, as JAX
-        common: dict[str, Any] = {"dtype": dtype_name}
         if distribution == "truncated_normal":
             std = math.sqrt(variance) / TRUNCATED_STD_2
-            return lambda seed, stream, region: _vs.truncated_normal(
-                dims, 0.0, std, -2.0 * std, 2.0 * std, seed=seed, stream=stream, region=region, **common)
+            return aligned_draw(_vs.truncated_normal_, dims, dtype_name, 0.0, std, -2.0 * std, 2.0 * std)
         if distribution == "normal":
             std = math.sqrt(variance)
-            return lambda seed, stream, region: _vs.normal(dims, 0.0, std, seed=seed, stream=stream,
-                                                           region=region, **common)
+            return aligned_draw(_vs.normal_, dims, dtype_name, 0.0, std)
         bound = math.sqrt(3.0 * variance)
-        return lambda seed, stream, region: _vs.uniform(dims, -bound, bound, seed=seed, stream=stream,
-                                                        region=region, **common)
+        return aligned_draw(_vs.uniform_, dims, dtype_name, -bound, bound)
 
     return make_initializer(plan, "variance_scaling", dtype)
 
@@ -152,8 +148,7 @@ def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
     std = abs(float(stddev))
 
     def plan(dims: Shape, dtype_name: str) -> Draw:
-        return lambda seed, stream, region: _vs.normal(dims, 0.0, std, dtype=dtype_name, seed=seed,
-                                                       stream=stream, region=region)
+        return aligned_draw(_vs.normal_, dims, dtype_name, 0.0, std)
 
     return make_initializer(plan, "normal", dtype)
 
@@ -175,8 +170,7 @@ def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
     low, high = sorted((0.0, float(scale)))
 
     def plan(dims: Shape, dtype_name: str) -> Draw:
-        return lambda seed, stream, region: _vs.uniform(dims, low, high, dtype=dtype_name, seed=seed,
-                                                        stream=stream, region=region)
+        return aligned_draw(_vs.uniform_, dims, dtype_name, low, high)
 
     return make_initializer(plan, "uniform", dtype)
 
@@ -210,10 +204,8 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, u
 
     def plan(dims: Shape, dtype_name: str) -> Draw:
         if s == 0.0:
-            return lambda seed, stream, region: _vs.normal(dims, 0.0, 0.0, dtype=dtype_name, seed=seed,
-                                                           stream=stream, region=region)
-        return lambda seed, stream, region: _vs.truncated_normal(dims, 0.0, abs(s), low, high, dtype=dtype_name,
-                                                                 seed=seed, stream=stream, region=region)
+            return aligned_draw(_vs.normal_, dims, dtype_name, 0.0, 0.0)
+        return aligned_draw(_vs.truncated_normal_, dims, dtype_name, 0.0, abs(s), low, high)
 
     return make_initializer(plan, "truncated_normal", dtype)
 
@@ -226,7 +218,7 @@ def _orthogonal_matrix(dims: Shape, scale: float, column_axis: int, dtype_name: 
     n_rows = math.prod(dims) // n_cols
     q = _vs.orthogonal((n_rows, n_cols), scale, dtype=dtype_name, seed=seed, stream=stream)
     rest = tuple(np.delete(np.array(dims), column_axis))
-    return np.moveaxis(q.reshape(rest + (n_cols,)), -1, column_axis)
+    return np.moveaxis(q.reshape((*rest, n_cols)), -1, column_axis)
 
 
 def _whole_then_region(make: Any) -> Draw:

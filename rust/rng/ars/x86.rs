@@ -1,18 +1,33 @@
 //! ARS4x32-R with AES-NI (xmm), VAES (ymm) and VAES-512 (zmm): the same
-//! computation as `rng::ars::ars_group_portable`, 1, 2 or 4 blocks per
+//! computation as [`super::ars_group_portable`], 1, 2 or 4 blocks per
 //! instruction. Each function stores the 16 blocks of a group in counter
-//! order, which is the `Words` layout documented in `rng/ars.rs`.
+//! order, which is the `Words` layout documented in `rng/ars/mod.rs`.
 //!
 //! Safety: every function here requires the CPU features named in its
-//! `#[target_feature]`; callers are the `simd::ars_group` dispatch, reached
-//! only from the `fill_*` wrappers of the matching `Isa`, which is checked at
-//! run time before use.
+//! `#[target_feature]`; [`group`] calls one only for the [`Backend`] of the
+//! `dispatch` wrapper with the same features, which is entered only after
+//! `Isa::is_supported` checked them at run time.
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
 
-use crate::rng::ars::{counter_words, WEYL};
+use super::{counter_words, WEYL};
+use crate::isa::{Backend, Isa};
 use crate::rng::{Key, Words, LANES};
+
+/// The words of one ARS group with the intrinsics of build `B` (resolved at
+/// compile time), or `None` for the portable build.
+#[inline(always)]
+pub(super) fn group<B: Backend, const R: usize>(key: &Key, group: u64) -> Option<Words> {
+    match B::ISA {
+        // SAFETY (all three): `B` is only the backend of the `dispatch`
+        // wrapper with the same features, entered after `is_supported`.
+        Isa::Avx512 => Some(unsafe { ars_zmm::<R>(key, group) }),
+        Isa::Avx2Vaes => Some(unsafe { ars_ymm::<R>(key, group) }),
+        Isa::Avx2 => Some(unsafe { ars_xmm::<R>(key, group) }),
+        Isa::Portable => None,
+    }
+}
 
 #[inline(always)]
 fn weyl_i64() -> (i64, i64) {
@@ -27,7 +42,7 @@ fn key_i64(key: &Key) -> (i64, i64) {
 
 #[target_feature(enable = "avx2,fma,aes")]
 #[inline]
-pub(crate) fn ars_xmm<const R: usize>(key: &Key, group: u64) -> Words {
+fn ars_xmm<const R: usize>(key: &Key, group: u64) -> Words {
     let (w0, w1) = weyl_i64();
     let (k0, k1) = key_i64(key);
     let weyl = _mm_set_epi64x(w1, w0);
@@ -62,7 +77,7 @@ pub(crate) fn ars_xmm<const R: usize>(key: &Key, group: u64) -> Words {
 
 #[target_feature(enable = "avx2,fma,aes,vaes")]
 #[inline]
-pub(crate) fn ars_ymm<const R: usize>(key: &Key, group: u64) -> Words {
+fn ars_ymm<const R: usize>(key: &Key, group: u64) -> Words {
     let (w0, w1) = weyl_i64();
     let (k0, k1) = key_i64(key);
     let weyl = _mm256_set_epi64x(w1, w0, w1, w0);
@@ -92,7 +107,7 @@ pub(crate) fn ars_ymm<const R: usize>(key: &Key, group: u64) -> Words {
 
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,fma,aes,vaes")]
 #[inline]
-pub(crate) fn ars_zmm<const R: usize>(key: &Key, group: u64) -> Words {
+fn ars_zmm<const R: usize>(key: &Key, group: u64) -> Words {
     let (w0, w1) = weyl_i64();
     let (k0, k1) = key_i64(key);
     let weyl = _mm512_set_epi64(w1, w0, w1, w0, w1, w0, w1, w0);

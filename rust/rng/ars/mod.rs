@@ -18,8 +18,10 @@
 
 use aes::hazmat::{cipher_round_par, inv_mix_columns, Block, Block8};
 
-use super::{CounterRng, Key, Words, LANES};
-use crate::simd::{self, Backend};
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+use super::{Backend, CounterRng, Key, Words, LANES};
 
 /// Weyl increments of the two 64-bit key lanes (Random123 `ars.h`).
 pub const WEYL: [u64; 2] = [0x9E37_79B9_7F4A_7C15, 0xBB67_AE85_84CA_A73B];
@@ -35,12 +37,48 @@ pub const ARS_ROUNDS: usize = 7;
 /// The generator of every varscale sample.
 pub type Ars4x32_7 = Ars4x32<ARS_ROUNDS>;
 
+/// `"ars4x32-R"` for round counts 1 to 19 (a `const fn`, so that each
+/// `Ars4x32<R>` names its own round count in benchmark reports).
+const fn ars_name(rounds: usize) -> &'static str {
+    const NAMES: [&str; 20] = [
+        "ars4x32-0",
+        "ars4x32-1",
+        "ars4x32-2",
+        "ars4x32-3",
+        "ars4x32-4",
+        "ars4x32-5",
+        "ars4x32-6",
+        "ars4x32-7",
+        "ars4x32-8",
+        "ars4x32-9",
+        "ars4x32-10",
+        "ars4x32-11",
+        "ars4x32-12",
+        "ars4x32-13",
+        "ars4x32-14",
+        "ars4x32-15",
+        "ars4x32-16",
+        "ars4x32-17",
+        "ars4x32-18",
+        "ars4x32-19",
+    ];
+    if rounds < NAMES.len() {
+        NAMES[rounds]
+    } else {
+        "ars4x32-R"
+    }
+}
+
 impl<const R: usize> CounterRng for Ars4x32<R> {
-    const NAME: &'static str = if R == 7 { "ars4x32-7" } else { "ars4x32-10" };
+    const NAME: &'static str = ars_name(R);
 
     #[inline(always)]
     fn group<B: Backend>(key: &Key, group: u64) -> Words {
-        simd::ars_group::<B, R>(key, group)
+        #[cfg(target_arch = "x86_64")]
+        if let Some(words) = x86::group::<B, R>(key, group) {
+            return words;
+        }
+        ars_group_portable::<R>(key, group)
     }
 }
 
@@ -57,7 +95,7 @@ fn key_block(k: [u64; 2]) -> Block {
 }
 
 /// Counter block `(block, stream)` and key block `(seed, 0)` of one counter.
-pub(crate) fn counter_words(key: &Key, block: u64) -> ([u32; 4], [u32; 4]) {
+pub(super) fn counter_words(key: &Key, block: u64) -> ([u32; 4], [u32; 4]) {
     let ctr = [block as u32, (block >> 32) as u32, key.stream as u32, (key.stream >> 32) as u32];
     (ctr, [key.seed as u32, (key.seed >> 32) as u32, 0, 0])
 }
@@ -104,7 +142,7 @@ pub fn ars4x32<const R: usize>(ctr: [u32; 4], key: [u32; 4]) -> [u32; 4] {
 }
 
 /// The portable build of [`CounterRng::group`] for ARS.
-pub(crate) fn ars_group_portable<const R: usize>(key: &Key, group: u64) -> Words {
+pub(super) fn ars_group_portable<const R: usize>(key: &Key, group: u64) -> Words {
     let mut words = [0u32; 4 * LANES];
     for half in 0..2 {
         let mut blocks = Block8::default();

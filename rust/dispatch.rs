@@ -1,0 +1,73 @@
+//! Runtime choice of instruction set for the fill loop: the layer above
+//! [`crate::kernel`].
+//!
+//! There is one source for the transforms (`kernel.rs`, `sampler/`,
+//! `math.rs`); this module compiles it once per [`Isa`]: for the baseline
+//! target ("portable", SSE2 on x86-64) and inside `#[target_feature]`
+//! functions for AVX2 and AVX-512, where LLVM vectorises the loops with
+//! wider registers. Every operation used is correctly rounded or exact
+//! (`mul_add` is a fused multiply-add by definition: an instruction here, a
+//! correctly rounded `fma` call in the portable build), so all builds give
+//! bit-identical results; `tests/paths.rs` checks that for every distribution
+//! and dtype. The generator is the exception that needs intrinsics (AES
+//! rounds); they live with it in `rng/ars/x86.rs` and are checked against
+//! the portable software-AES build the same way.
+//!
+//! The `unsafe` in this module is the call of `#[target_feature]` functions,
+//! sound only on a CPU with those features: each is reached only through
+//! [`fill_run`] for an `isa` whose [`Isa::is_supported`] returned true.
+#![allow(unsafe_code)]
+
+use core::mem::MaybeUninit;
+
+#[cfg(target_arch = "x86_64")]
+use crate::isa::{Avx2Backend, Avx2VaesBackend, Avx512Backend};
+use crate::isa::{Isa, PortableBackend};
+use crate::kernel;
+use crate::rng::{CounterRng, Key};
+use crate::sampler::Sampler;
+
+/// [`kernel::fill_run`] in the build for `isa` (portable if `isa` is not
+/// supported here; the public API refuses such an `isa` before this point).
+#[inline]
+pub(crate) fn fill_run<R: CounterRng, S: Sampler>(
+    isa: Isa,
+    s: &S,
+    key: &Key,
+    first: u64,
+    out: &mut [MaybeUninit<S::Out>],
+) {
+    match isa {
+        // SAFETY: each guard checked this build's features on this CPU.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 if isa.is_supported() => unsafe { fill_avx512::<R, S>(s, key, first, out) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2Vaes if isa.is_supported() => unsafe { fill_avx2_vaes::<R, S>(s, key, first, out) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 if isa.is_supported() => unsafe { fill_avx2::<R, S>(s, key, first, out) },
+        _ => fill_portable::<R, S>(s, key, first, out),
+    }
+}
+
+#[inline(never)]
+fn fill_portable<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
+    kernel::fill_run::<R, S, PortableBackend>(s, key, first, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,aes")]
+fn fill_avx2<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
+    kernel::fill_run::<R, S, Avx2Backend>(s, key, first, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,aes,vaes")]
+fn fill_avx2_vaes<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
+    kernel::fill_run::<R, S, Avx2VaesBackend>(s, key, first, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,fma,aes,vaes")]
+fn fill_avx512<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
+    kernel::fill_run::<R, S, Avx512Backend>(s, key, first, out)
+}
