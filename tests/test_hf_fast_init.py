@@ -139,6 +139,28 @@ print("ok")
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
 
 
+def test_plan_init_importing_transformers_initialization_leaves_torch_functions():
+    """A fresh process where transformers.initialization is first imported
+    while plan_init records (it copies the patched functions into its table):
+    afterwards the table holds torch's functions again, so fast_init's
+    dispatchers replace them."""
+    code = """
+import sys, torch, transformers, varscale.torch as vinit
+from varscale.torch._fast_init import patching
+from varscale.torch._fast_init.fills import ORIGINAL_INIT
+assert "transformers.initialization" not in sys.modules
+cfg = transformers.GPT2Config(n_layer=1, n_embd=32, n_head=2, vocab_size=64, bos_token_id=0, eos_token_id=0)
+vinit.plan_init(lambda: transformers.GPT2LMHeadModel(cfg), seed=0)
+table = transformers.initialization.TORCH_INIT_FUNCTIONS
+assert all(table[n] is ORIGINAL_INIT[n] for n in ORIGINAL_INIT), "recording wrappers left behind"
+with vinit.fast_init(seed=0):
+    assert all(patching.is_dispatcher(table[n]) for n in ORIGINAL_INIT)
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
 def test_timm_trunc_normal_model():
     timm = pytest.importorskip("timm")
     importlib.import_module("timm.models.vision_transformer")

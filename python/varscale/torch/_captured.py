@@ -13,7 +13,7 @@ instead of filling) -- patch the places :func:`holders` lists.
 from __future__ import annotations
 
 import sys
-from typing import Any, List, MutableMapping
+from typing import Any, List, Mapping, MutableMapping
 
 #: Modules whose namespaces hold captured references: torch.nn's own
 #: (``torch.nn.modules.activation`` imports ``xavier_uniform_``), timm's and
@@ -44,3 +44,21 @@ def holders() -> List[MutableMapping[str, Any]]:
             namespaces.append(namespace)
     namespaces.extend(transformers_tables())
     return namespaces
+
+
+def replace_everywhere(replacements: Mapping[int, Any]) -> int:
+    """In every one of the :func:`holders`, replace each value ``v`` with
+    ``id(v)`` in ``replacements`` (whose keys are ids of objects the caller
+    keeps alive) by ``replacements[id(v)]``; the count.
+
+    Undoing a patch this way, rather than by putting back saved entries, also
+    reaches the copies taken while it was in place (transformers imported
+    while a patch is in place copies the patched function into its table).
+    """
+    count = 0
+    for namespace in holders():
+        hits = [key for key, value in list(namespace.items()) if id(value) in replacements]
+        for key in hits:
+            namespace[key] = replacements[id(namespace[key])]
+            count += 1
+    return count

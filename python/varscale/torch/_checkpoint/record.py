@@ -36,7 +36,7 @@ from torch import nn
 from torch.multiprocessing.reductions import StorageWeakRef
 from torch.overrides import TorchFunctionMode
 
-from .._captured import holders
+from .._captured import holders, replace_everywhere
 from .boxes import Box, view_box
 from .ops import literal_op
 
@@ -234,6 +234,8 @@ def _timm_trunc_normal(rec: Recording, original: Callable[..., Any], tf_style: b
 @contextmanager
 def _patched(rec: Recording) -> Iterator[None]:
     saved: List[Tuple[Any, str, Any, bool]] = []  # (owner, key, old value, is_dict)
+    unwrap: Dict[int, Any] = {}  # id(wrapper) -> torch's function
+    wrappers: List[Any] = []  # keeps the ids in ``unwrap`` alive
 
     def put(owner: Any, key: str, value: Any, is_dict: bool = False) -> None:
         saved.append((owner, key, owner[key] if is_dict else getattr(owner, key), is_dict))
@@ -246,6 +248,8 @@ def _patched(rec: Recording) -> Iterator[None]:
         for fname in _HIGH_LEVEL:
             original = getattr(torch.nn.init, fname)
             wrapper = _high_level(rec, fname, original)
+            wrappers.append(wrapper)
+            unwrap[id(wrapper)] = original
             for namespace in holders():  # module namespaces and transformers' table
                 if namespace.get(fname) is original:
                     put(namespace, fname, wrapper, True)
@@ -277,6 +281,9 @@ def _patched(rec: Recording) -> Iterator[None]:
                 owner[key] = old
             else:
                 setattr(owner, key, old)
+        # copies taken while patched (transformers imported by build() fills
+        # its TORCH_INIT_FUNCTIONS from torch.nn.init): torch's functions back
+        replace_everywhere(unwrap)
 
 
 def record_build(build: Callable[[], nn.Module]) -> Tuple[nn.Module, Recording]:

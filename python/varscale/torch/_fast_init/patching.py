@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Dict, Optional
 
-from .._captured import holders
+from .._captured import replace_everywhere
 from .fills import INIT_NAMES, ORIGINAL_INIT
 
 # A reference captured outside the scanned namespaces still fills on
@@ -45,29 +45,17 @@ def _make_dispatcher(name: str, original: Callable[..., Any], route: Route) -> C
 _dispatchers: Dict[str, Callable[..., Any]] = {}
 
 
-def _swap(mapping: Dict[int, Any]) -> int:
-    """Replace, by identity, every value ``v`` with ``id(v)`` in ``mapping``
-    found in one of the :func:`holders`; the count."""
-    count = 0
-    for namespace in holders():
-        hits = [key for key, value in list(namespace.items()) if id(value) in mapping]
-        for key in hits:
-            namespace[key] = mapping[id(namespace[key])]
-            count += 1
-    return count
-
-
 def install(route: Route) -> None:
     """Swap torch's nn.init functions for dispatchers everywhere they are referenced."""
     if not _dispatchers:
         for name in INIT_NAMES:
             _dispatchers[name] = _make_dispatcher(name, ORIGINAL_INIT[name], route)
-    _swap({id(ORIGINAL_INIT[name]): _dispatchers[name] for name in INIT_NAMES})
+    replace_everywhere({id(ORIGINAL_INIT[name]): _dispatchers[name] for name in INIT_NAMES})
 
 
 def uninstall() -> None:
     """Put torch's functions back wherever a dispatcher is referenced."""
-    _swap({id(_dispatchers[name]): ORIGINAL_INIT[name] for name in _dispatchers})
+    replace_everywhere({id(_dispatchers[name]): ORIGINAL_INIT[name] for name in _dispatchers})
 
 
 def is_dispatcher(fn: Any) -> bool:
