@@ -31,6 +31,7 @@ from typing import Any, Callable, Dict, List
 
 import torch
 import transformers
+
 import varscale.torch as vinit
 from varscale.torch._fast_init import deferral
 

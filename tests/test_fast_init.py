@@ -9,9 +9,10 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("scipy")
 
+from torch import nn  # noqa: E402
+
 import varscale.torch as vinit  # noqa: E402
 from fast_init_helpers import assert_same_init  # noqa: E402
-from torch import nn  # noqa: E402
 from varscale.torch._fast_init import patching  # noqa: E402
 from varscale.torch._fast_init.fills import ORIGINAL_INIT  # noqa: E402
 
@@ -139,7 +140,7 @@ def test_trunc_normal_far_mean_warns_or_says_why():
     assert t.min() >= -2 and t.max() <= 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with pytest.raises(ValueError, match="inverting the normal CDF in float64.*within 8 std"):
+        with pytest.raises(ValueError, match=r"inverting the normal CDF in float64.*within 8 std"):
             vinit.trunc_normal_(t, mean=12.0, std=1.0, seed=0)
         with vinit.fast_init(seed=0):  # torch accepts it: inside fast_init torch's function runs
             torch.nn.init.trunc_normal_(t, mean=12.0, std=1.0)
