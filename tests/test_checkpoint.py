@@ -315,3 +315,20 @@ def test_cli_writes_a_loadable_checkpoint_and_reports_errors(tmp_path, capsys):
     assert "unknown architecture 'no_such_model'" in capsys.readouterr().err
     assert cli_run([str(tmp_path / "missing"), str(tmp_path / "o3"), "--seed", "1"]) == 1
     assert "no config.json" in capsys.readouterr().err
+
+
+def test_fill_dtensor_shards_equal_the_whole(tmp_path):
+    import socket
+
+    import torch.multiprocessing as mp
+
+    import plan_dtensor_worker
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mp.spawn(plan_dtensor_worker.run, args=(2, port, str(tmp_path)), nprocs=2, join=True)
+    plan = plan_init(plan_dtensor_worker.build, seed=77)
+    for i, name in enumerate(["0.weight", "0.weight", "1.weight", "0.bias"]):
+        gathered = torch.from_numpy(np.load(tmp_path / f"case{i}.npy"))
+        assert torch.equal(gathered, plan.tensor(name)), name

@@ -41,6 +41,12 @@ _KINDS: Dict[str, Callable[..., CoreDist]] = {
 }
 
 
+#: Each distribution's parameters, in the order :class:`Dist` takes them.
+PARAM_NAMES: Dict[str, Tuple[str, ...]] = {"uniform": ("low", "high"), "normal": ("mean", "std"),
+                                           "truncated_normal": ("mean", "std", "low", "high"),
+                                           "constant": ("value",)}
+
+
 class Dist:
     """A distribution the core can sample, checked when built.
 
@@ -76,6 +82,11 @@ class Dist:
     def kind(self) -> str:
         """The distribution's name, as :class:`Dist` takes it."""
         return {v: k for k, v in _KINDS.items()}[type(self.core)]
+
+    @property
+    def params(self) -> Tuple[float, ...]:
+        """The parameters, in the order :class:`Dist` takes them (see ``PARAM_NAMES``)."""
+        return tuple(float(getattr(self.core, n)) for n in PARAM_NAMES[self.kind])
 
     def __repr__(self) -> str:
         return f"Dist({self.core!r})"

@@ -65,11 +65,16 @@ def as_dtype(dtype: Any) -> str:
         bfloat16_dtype()  # clear error if ml_dtypes is missing
         return "bfloat16"
     try:
-        name = str(np.dtype(dtype).name)
+        resolved = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"unsupported dtype {dtype!r}; expected one of {SUPPORTED_DTYPES}") from None
+    name = str(resolved.name)
     if name not in SUPPORTED_DTYPES:
         raise TypeError(f"unsupported dtype {name}; expected one of {SUPPORTED_DTYPES}")
+    if not resolved.isnative:
+        # never silently native: the caller asked for another byte order
+        raise TypeError(f"dtype {dtype!r} has non-native byte order; varscale generates native-order arrays: "
+                        f"ask for dtype={name!r} and convert with .astype({resolved.str!r})")
     return name
 
 
@@ -85,6 +90,14 @@ def bfloat16_dtype() -> np.dtype:
 
 def numpy_dtype(name: str) -> np.dtype:
     return bfloat16_dtype() if name == "bfloat16" else np.dtype(name)
+
+
+def dtype_max(name: str) -> float:
+    """The largest finite value of dtype ``name`` (one of SUPPORTED_DTYPES)."""
+    if name == "bfloat16":
+        ml_dtypes: Any = importlib.import_module("ml_dtypes")  # its finfo is untyped
+        return float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)
+    return float(np.finfo(np.dtype(name)).max)
 
 
 def as_seed(seed: Optional[int]) -> int:
@@ -132,6 +145,9 @@ def as_real(name: str, value: Any, *, allow_inf: bool = False, min_value: Option
         raise TypeError(f"{name} must be a real number, got {value!r}")
     try:
         v = float(value)
+    except OverflowError:  # an int beyond float64, e.g. 10**400
+        raise ValueError(f"{name} must be finite, got an integer too large for a float ({len(str(abs(value)))} "
+                         "digits)") from None
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number, got {value!r}") from None
     if math.isnan(v):
@@ -150,18 +166,54 @@ def as_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     return value
 
 
-def check_memory(shape: Tuple[int, ...], dtype: str) -> None:
-    """MemoryError for a request larger than the machine's physical memory,
-    which could only end with the process killed mid-fill."""
-    nbytes = math.prod(shape) * ITEMSIZE[dtype]
+def _meminfo() -> Dict[str, int]:
+    """``/proc/meminfo`` in bytes (Linux), or empty."""
     try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        with open("/proc/meminfo") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return {}
+    info = {}
+    for line in lines:
+        key, _, rest = line.partition(":")
+        fields = rest.split()
+        if fields and fields[0].isdigit():
+            info[key] = int(fields[0]) * (1024 if fields[1:] == ["kB"] else 1)
+    return info
+
+
+def available_memory() -> Optional[int]:
+    """Bytes a new array can use now without the process being killed: free
+    RAM including reclaimable caches, plus free swap (``psutil`` if
+    installed, else ``/proc/meminfo``'s ``MemAvailable + SwapFree``, else
+    the free physical pages); None where none of these can be read."""
+    try:
+        psutil = importlib.import_module("psutil")  # optional; untyped
+    except ImportError:
+        pass
+    else:
+        return int(psutil.virtual_memory().available) + int(psutil.swap_memory().free)
+    info = _meminfo()
+    if "MemAvailable" in info:
+        return info["MemAvailable"] + info.get("SwapFree", 0)
+    try:
+        free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
     except (ValueError, OSError, AttributeError):
-        return
-    if total > 0 and nbytes > total:
+        return None
+    return free if free > 0 else None
+
+
+def check_memory(shape: Tuple[int, ...], dtype: str) -> None:
+    """MemoryError for a request larger than the memory available now (see
+    :func:`available_memory`), which could only end with the process killed
+    mid-fill."""
+    nbytes = math.prod(shape) * ITEMSIZE[dtype]
+    available = available_memory()
+    if available is not None and nbytes > available:
         raise MemoryError(
             f"an array of shape {shape} and dtype {dtype} needs {nbytes} bytes "
-            f"({nbytes / 2**30:.1f} GiB), more than this machine's {total / 2**30:.1f} GiB of memory"
+            f"({nbytes / 2**30:.3g} GiB), more than the {available / 2**30:.3g} GiB of memory available now "
+            "(free RAM and swap)"
         )
 
 

@@ -15,6 +15,10 @@ LAYOUTS = ("torch", "keras", "jax")
 Axes = Union[int, Sequence[int]]
 
 
+#: torch's message for the fans of a tensor of fewer than 2 dimensions
+FEWER_THAN_2D = "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
+
+
 def _axes(name: str, axes: Axes, ndim: int) -> Tuple[int, ...]:
     """Axis indices normalised to [0, ndim), checked."""
     items = tuple(axes) if hasattr(axes, "__iter__") and not isinstance(axes, (str, bytes)) else (axes,)
@@ -83,7 +87,7 @@ def compute_fans(shape: Sequence[int], layout: str = "torch", *, in_axis: Option
                                batch_axis)
     if layout == "torch":
         if len(dims) < 2:
-            raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+            raise ValueError(FEWER_THAN_2D)
         receptive = math.prod(dims[2:])
         return dims[1] * receptive, dims[0] * receptive
     if len(dims) == 0:

@@ -67,7 +67,9 @@ def calculate_gain(nonlinearity: str, param: Optional[Union[int, float]] = None)
             raise ValueError(f"negative_slope {param} not a valid number")
         if not math.isfinite(slope):
             raise ValueError(f"negative_slope {param} not a valid number")
+        if abs(slope) > 1e150:  # slope**2 would overflow; sqrt(1 + s^2) = |s| to double precision here
+            return math.sqrt(2.0) / abs(float(slope))
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}; expected one of {NONLINEARITIES}")

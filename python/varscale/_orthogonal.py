@@ -13,12 +13,12 @@ import numpy as np
 
 from ._backend import Dist, normal
 from ._backend import create as create_array
-from ._checks import ShapeLike, as_dtype, as_out, as_real, as_shape, check_memory, numpy_dtype
+from ._checks import ShapeLike, as_dtype, as_out, as_real, as_shape, check_memory, dtype_max, numpy_dtype
+from ._misuse import NEED_2D
 
 Out = TypeVar("Out")
 
 COMPUTE_DTYPES = ("float32", "float64")
-_NEED_2D = "Only tensors with 2 or more dimensions are supported"  # torch's message
 
 
 def _standard_normal(shape: Tuple[int, ...]) -> Dist:
@@ -57,8 +57,17 @@ def _matrix(shape: Tuple[int, ...], gain: float, seed: Optional[int], stream: in
     return scaled
 
 
-def _check_gain(gain: float) -> float:
-    return as_real("gain", gain)
+def _check_gain(gain: float, out_dtype: str, work: str) -> float:
+    """A finite ``gain`` whose products stay finite: entries of a matrix with
+    orthonormal rows or columns are at most 1 in magnitude, so ``|W| <= |gain|``,
+    scaled in ``work`` precision and stored in ``out_dtype``."""
+    g = as_real("gain", gain)
+    limit = min(dtype_max(out_dtype), dtype_max(work))
+    if abs(g) > limit:
+        narrow = out_dtype if dtype_max(out_dtype) <= dtype_max(work) else work
+        raise ValueError(f"orthogonal(gain={gain!r}) overflows the dtype {narrow}: |gain| bounds the entries and "
+                         f"exceeds its largest value {limit:.4g}; use a smaller gain or a wider dtype")
+    return g
 
 
 def create(shape: ShapeLike, *, gain: float, compute_dtype: Optional[Any], dtype: Any, seed: Optional[int],
@@ -66,10 +75,10 @@ def create(shape: ShapeLike, *, gain: float, compute_dtype: Optional[Any], dtype
     """A new array: the semi-orthogonal matrix of ``shape``'s rows and flattened columns."""
     dims = as_shape(shape)
     dtype_name = as_dtype(dtype)
-    gain = _check_gain(gain)
     if len(dims) < 2:
-        raise ValueError(_NEED_2D)
+        raise ValueError(NEED_2D)
     work = _compute_dtype(compute_dtype, dtype_name)
+    gain = _check_gain(gain, dtype_name, work)
     check_memory(dims, "float64")  # the QR's working copies dominate
     q = _matrix(dims, gain, seed, stream, threads, work)
     result: np.ndarray = np.ascontiguousarray(q.reshape(dims).astype(numpy_dtype(dtype_name), copy=False))
@@ -80,11 +89,11 @@ def fill(out: Out, *, gain: float, compute_dtype: Optional[Any], seed: Optional[
          threads: Optional[int]) -> Out:
     """Fill ``out`` in place with ``create(out.shape, ...)``'s values."""
     array, half = as_out(out)
-    gain = _check_gain(gain)
     if array.ndim < 2:
-        raise ValueError(_NEED_2D)
+        raise ValueError(NEED_2D)
     out_dtype = half or array.dtype.name
     work = _compute_dtype(compute_dtype, out_dtype)
+    gain = _check_gain(gain, out_dtype, work)
     if array.size == 0:
         return out
     q = _matrix(array.shape, gain, seed, stream, threads, work).reshape(array.shape)

@@ -26,9 +26,9 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
-from . import _backend, _orthogonal, _specs
+from . import _backend, _misuse, _orthogonal, _specs
 from ._args import Arg, kw
-from ._checks import ShapeLike
+from ._checks import ShapeLike, as_dtype, as_out
 from ._fans import FanSpec
 
 Build = Callable[..., _backend.Spec]  # build(fans_or_None, **own_params) -> Spec
@@ -46,7 +46,9 @@ class Initializer:
     work (orthogonal's QR couples all elements: it has none of these).
     ``scheme``: usable as a weight scheme of ``varscale.torch.init_module``.
     ``renamed``: old keyword spellings still accepted, with a
-    DeprecationWarning, for one release.
+    DeprecationWarning, for one release. ``culprits``: the own parameters
+    named when the derived distribution overflows the dtype (default: all
+    real-valued ones).
     """
 
     name: str
@@ -59,6 +61,7 @@ class Initializer:
     scheme: bool = False
     renamed: Tuple[Tuple[str, str], ...] = ()
     examples: str = ""
+    culprits: Tuple[str, ...] = ()
     #: for an initialiser that is not one distribution per element (orthogonal)
     create_impl: Optional[Callable[..., np.ndarray]] = None
     fill_impl: Optional[Callable[..., Any]] = None
@@ -68,25 +71,42 @@ class Initializer:
         """Names of the initialiser's own parameters."""
         return tuple(p.name for p in self.params)
 
-    def spec(self, own: Mapping[str, Any], fans: Optional[FanSpec]) -> _backend.Spec:
-        """The checked distribution of this call (``own``: its own parameters)."""
+    def spec(self, own: Mapping[str, Any], fans: Optional[FanSpec], dtype: str = "float64") -> _backend.Spec:
+        """The checked distribution of this call (``own``: its own parameters), every sample finite in ``dtype``."""
         if self.build is None:
             raise TypeError(f"{self.name} is not a per-element distribution")
-        return self.build(fans, **own)
+        culprits = self.culprits or tuple(p.name for p in self.params if p.annotation == "float")
+        return _misuse.in_dtype_range(self.name, self.build(fans, **own), own, culprits, dtype)
 
     def create(self, shape: ShapeLike, own: Mapping[str, Any], fans: Optional[FanSpec], dtype: Any,
                seed: Optional[int], stream: int, threads: Optional[int], region: Any = None) -> np.ndarray:
         """A new array, as the generated ``varscale.<name>`` returns it."""
-        if self.create_impl is not None:
-            return self.create_impl(shape, dtype=dtype, seed=seed, stream=stream, threads=threads, **own)
-        return _backend.create(shape, self.spec(own, fans), dtype, seed, stream, threads, region)
+        try:
+            if self.create_impl is not None:
+                return self.create_impl(shape, dtype=dtype, seed=seed, stream=stream, threads=threads, **own)
+            return _backend.create(shape, self.spec(own, fans, as_dtype(dtype)), dtype, seed, stream, threads,
+                                   region)
+        except ValueError as e:
+            first = self.params[0].name if self.params and not self.params[0].keyword_only else None
+            clear = _misuse.bare_int_shape_error(self.name, shape, own, first, e)
+            if clear is None:
+                raise
+            raise clear from e
 
     def fill(self, out: Any, own: Mapping[str, Any], fans: Optional[FanSpec], seed: Optional[int], stream: int,
              threads: Optional[int], region: Any = None, full_shape: Optional[ShapeLike] = None) -> Any:
         """``out`` filled in place, as the generated ``varscale.<name>_`` does it."""
         if self.fill_impl is not None:
             return self.fill_impl(out, seed=seed, stream=stream, threads=threads, **own)
-        return _backend.fill(out, self.spec(own, fans), seed, stream, threads, region, full_shape)
+        array, half = as_out(out)
+        try:
+            return _backend.fill(out, self.spec(own, fans, half or array.dtype.name), seed, stream, threads, region,
+                                 full_shape)
+        except ValueError as e:
+            clear = _misuse.clear_borrow_error(e)
+            if clear is None:
+                raise
+            raise clear from e
 
 
 # ------------------------------------------------------------- parameters
@@ -107,7 +127,10 @@ def _std(bound: str) -> Arg:
 
 def _xavier_like(name: str, summary: str, body: str, build: Build, params: Tuple[Arg, ...] = (GAIN,),
                  examples: str = "") -> Initializer:
-    return Initializer(name, summary, params, body, build, scheme=True, examples=examples)
+    # the distribution's scale comes from gain (xavier, lecun) or scale (variance_scaling); kaiming's gain is
+    # at most sqrt(2) of the fans' std, so a = ... can never overflow: name every real parameter
+    culprits = tuple(p.name for p in params if p.name in ("gain", "scale"))
+    return Initializer(name, summary, params, body, build, scheme=True, examples=examples, culprits=culprits)
 
 
 _VS_BODY = """\

@@ -9,6 +9,7 @@ names them; nothing else calls them.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Optional, Tuple
 
 from ._backend import Dist, Spec, centered_normal, constant, normal, symmetric_uniform, truncated_normal, uniform
@@ -24,6 +25,25 @@ VS_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 VS_DISTRIBUTIONS = ("truncated_normal", "normal", "untruncated_normal", "uniform")
 
 _SQRT3 = math.sqrt(3.0)
+
+#: Samples of ``normal`` stay within this many std of the mean (Box-Muller), and those of
+#: ``truncated_normal`` within ``TRUNCATED_REACH`` std: the reaches the core checks against
+#: the dtype's range (rust/distribution.rs, ``MAX_REACH`` in rust/sampler/truncated_normal.rs).
+NORMAL_REACH = 9.0
+TRUNCATED_REACH = 12.0
+
+
+def reach(dist: Dist) -> float:
+    """The largest ``|sample|`` ``dist`` can give (inf or NaN when a derived parameter overflowed)."""
+    p = dist.params
+    if dist.kind == "uniform":
+        return max(abs(p[0]), abs(p[1]))
+    if dist.kind == "normal":
+        return abs(p[0]) + NORMAL_REACH * p[1]
+    if dist.kind == "truncated_normal":
+        mean, std, low, high = p
+        return max(abs(max(low, mean - TRUNCATED_REACH * std)), abs(min(high, mean + TRUNCATED_REACH * std)))
+    return abs(p[0])
 
 
 def _fans(fans: Optional[FanSpec]) -> FanSpec:
@@ -86,14 +106,21 @@ def variance_scaling(fans: Optional[FanSpec], *, scale: float, mode: str, distri
         denominator = {"fan_in": fi, "fan_out": fo, "fan_avg": (fi + fo) / 2.0,
                        "fan_geo_avg": math.sqrt(fi * fo)}[mode]
         variance = scale / denominator
-        if distribution == "truncated_normal":
-            std = math.sqrt(variance) / TRUNCATED_STD_2
-            return truncated_normal(0.0, std, -2.0 * std, 2.0 * std)
-        if distribution == "uniform":
-            return symmetric_uniform(math.sqrt(3.0 * variance))
-        return centered_normal(math.sqrt(variance))
+        if variance < sys.float_info.min:  # a tiny scale: the variance underflows, its square root does not
+            std = math.sqrt(scale) / math.sqrt(denominator)
+            return _vs_dist(std / TRUNCATED_STD_2, _SQRT3 * std, std, distribution)
+        std = math.sqrt(variance) / TRUNCATED_STD_2
+        return _vs_dist(std, math.sqrt(3.0 * variance), math.sqrt(variance), distribution)
 
     return spec
+
+
+def _vs_dist(truncated_std: float, uniform_bound: float, std: float, distribution: str) -> Dist:
+    if distribution == "truncated_normal":
+        return truncated_normal(0.0, truncated_std, -2.0 * truncated_std, 2.0 * truncated_std)
+    if distribution == "uniform":
+        return symmetric_uniform(uniform_bound)
+    return centered_normal(std)
 
 
 def uniform_bounds(fans: Optional[FanSpec], *, low: float, high: float) -> Spec:

@@ -23,10 +23,16 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-import dask.array as da
 import numpy as np
-from dask.array.core import normalize_chunks
-from dask.base import tokenize
+
+from ._extras import missing
+
+try:
+    import dask.array as da
+    from dask.array.core import normalize_chunks
+    from dask.base import tokenize
+except ImportError as e:
+    raise missing("dask[array]", "dask", "dask", e) from e
 
 from . import _codegen, _core
 from ._api import FUNCTIONS

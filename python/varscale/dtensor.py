@@ -23,7 +23,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Tuple, Union
 
-import torch
+from ._extras import missing
+
+try:
+    import torch
+except ImportError as e:
+    raise missing("torch", "torch", "dtensor", e) from e
 
 from ._api import FUNCTIONS
 from ._registry import REGIONAL

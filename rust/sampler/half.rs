@@ -99,7 +99,10 @@ pub(crate) fn interior<H: Half>(low: f64, high: f64) -> Result<(H, H), Error> {
         }
     }
     if value(lo) > value(hi) {
-        return Err(Error::InvalidParameter(format!("no {} value lies in [{low}, {high}]", H::NAME)));
+        return Err(Error::InvalidParameter(format!(
+            "no {} value lies in [low={low:e}, high={high:e}]; widen the interval or use a wider dtype",
+            H::NAME
+        )));
     }
     Ok((lo, hi))
 }

@@ -105,7 +105,9 @@ pub(crate) fn interior_f32(low: f64, high: f64) -> Result<(f32, f32), Error> {
     let hi = high as f32;
     let hi = if f64::from(hi) > high { hi.next_down() } else { hi };
     if lo > hi {
-        return Err(Error::InvalidParameter(format!("no float32 value lies in [{low}, {high}]")));
+        return Err(Error::InvalidParameter(format!(
+            "no float32 value lies in [low={low:e}, high={high:e}]; widen the interval or use float64"
+        )));
     }
     Ok((lo, hi))
 }

@@ -77,6 +77,13 @@ Modules
 Whole models (``fast_init``, Hugging Face, the meta device): ``docs/models.md``.
 """
 
+from .._extras import missing
+
+try:
+    import torch  # noqa: F401  (checked first, for a clear error when it is missing)
+except ImportError as e:
+    raise missing("torch", "torch", "torch", e) from e
+
 from .._conv import conv_fans
 from .._gain import calculate_gain
 from ._checkpoint.ops import PlanError

@@ -31,6 +31,7 @@ def eye_(tensor: Tensor) -> Tensor:
     torch.Tensor
         ``tensor`` itself.
     """
+    check_tensor(tensor, "eye_")
     return nn.init.eye_(tensor)
 
 
@@ -49,6 +50,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     torch.Tensor
         ``tensor`` itself.
     """
+    check_tensor(tensor, "dirac_")
     return nn.init.dirac_(tensor, groups)
 
 
@@ -58,7 +60,8 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 def check_tensor(tensor: Any, name: str) -> None:
     """A TypeError naming ``name`` unless ``tensor`` is a torch.Tensor."""
     if not isinstance(tensor, torch.Tensor):
-        raise TypeError(f"{name}() expects a torch.Tensor, got {type(tensor).__name__}")
+        numpy_twin = f"; for NumPy arrays use varscale.{name}" if hasattr(_vs, name) else ""
+        raise TypeError(f"{name}() expects a torch.Tensor, got {type(tensor).__name__}{numpy_twin}")
 
 
 def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Tensor, int], Any], seed: Optional[int],
@@ -82,6 +85,7 @@ def _fill_with_gain(tensor: Tensor, name: str, init: Callable[..., Any], gain: f
     """The Xavier/LeCun drop-ins: torch's fans from the tensor (and torch's
     error below 2-D), an empty tensor returned as is, then the varscale twin
     ``init(target, gain, ...)`` with those fans."""
+    check_tensor(tensor, name)
     fan_in, fan_out = _fans(tensor)
     if tensor.numel() == 0:
         return tensor

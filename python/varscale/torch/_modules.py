@@ -331,7 +331,7 @@ def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "
     Parameters
     ----------
     model : torch.nn.Module
-    seed : int or None
+    seed : int or None, default None
         The seed of every stream; None draws one from torch's default
         generator (``torch.manual_seed`` then makes it reproducible).
     scheme : str, default "torch_default"

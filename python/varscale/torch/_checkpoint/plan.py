@@ -154,14 +154,12 @@ class InitPlan:
         shape = tuple(e["shape"])
         local = tensor
         if hasattr(tensor, "to_local") and hasattr(tensor, "placements"):
-            from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
+            from ...dtensor import shard_region
 
             local = tensor.to_local()
-            mesh, placements = getattr(tensor, "device_mesh"), getattr(tensor, "placements")  # noqa: B009
-            lshape, offset = compute_local_shape_and_global_offset(shape, mesh, placements)
-            if 0 in lshape:
-                return tensor
-            region = tuple(slice(o, o + n) for o, n in zip(offset, lshape))
+            region, _ = shard_region(tensor)
+            if region is None:
+                return tensor  # this rank holds no elements
         box = Box.from_region(shape, region)
         values = tensor_box(shape, local.dtype, e["base"], e["partial"], self.seed, e["stream"], box)
         with torch.no_grad():
