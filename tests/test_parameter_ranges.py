@@ -12,7 +12,7 @@ import varscale
 from varscale._checks import numpy_dtype
 from varscale._registry import REGISTRY
 
-DTYPES = ["float32", "float64", "float16", "bfloat16"]
+DTYPES = ["float32", "float64", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2"]
 SHAPES = [(1, 1), (3, 5), (16, 2, 3)]
 
 #: magnitudes from subnormal to the float64 limit, with the edges of every dtype's range

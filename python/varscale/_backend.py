@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _core
 from ._checks import (
+    FLOAT8_DTYPES,
     HALF_DTYPES,
     ShapeLike,
     as_dtype,
@@ -126,6 +127,34 @@ def centered_normal(std: float) -> Dist:
     return normal(0.0, std)
 
 
+#: Elements converted at a time to float8 (the float32 temporary is 4 bytes each).
+FLOAT8_CHUNK = 1 << 22
+
+
+def _float8_fill(array: np.ndarray, dist: Dist, dtype_name: str, seed: int, stream: int, threads: Optional[int],
+                 place: Optional[Tuple[Tuple[int, ...], Tuple[int, ...], Tuple[int, ...]]] = None) -> None:
+    """Fill a float8 array: float32 samples of ``dist`` narrowed to the type's values inside its bounds, rounded.
+
+    ``place`` is ``(full_shape, start, extent)`` for a region; without it the
+    flat array is drawn in chunks of ``FLOAT8_CHUNK`` (bounded temporaries).
+    """
+    from ._float8 import narrowed_params
+
+    names = PARAM_NAMES[dist.kind]
+    params = narrowed_params(dist.kind, dict(zip(names, dist.params)), dtype_name)
+    narrow = Dist(dist.kind, [params[n] for n in names])
+    target = array.view(numpy_dtype(dtype_name)).reshape(-1)
+    if place is not None:
+        full, start, extent = place
+        wide = _core.generate(extent, "float32", narrow.core, seed, stream, 0, threads, region=(full, start))
+        target[...] = wide.reshape(-1).astype(target.dtype)
+        return
+    for begin in range(0, target.size, FLOAT8_CHUNK):
+        count = min(FLOAT8_CHUNK, target.size - begin)
+        wide = _core.generate((count,), "float32", narrow.core, seed, stream, begin, threads)
+        target[begin:begin + count] = wide.astype(target.dtype)
+
+
 def create(shape: ShapeLike, spec: Spec, dtype: Any, seed: Optional[int], stream: int, threads: Optional[int],
            region: Any = None) -> np.ndarray:
     """A new array of ``shape`` (or of ``full[region]``) drawn from ``spec(shape)``."""
@@ -133,6 +162,13 @@ def create(shape: ShapeLike, spec: Spec, dtype: Any, seed: Optional[int], stream
     dtype_name = as_dtype(dtype)
     seed_v, stream_v, threads_v = as_seed(seed), as_stream(stream), as_threads(threads)
     dist = spec(dims)  # fans from the full shape, also for a region
+    if dtype_name in FLOAT8_DTYPES:
+        r = as_region(dims, region) if region is not None else None
+        check_memory(r.extent if r is not None else dims, dtype_name)
+        result = np.empty(r.shape if r is not None else dims, numpy_dtype(dtype_name))
+        _float8_fill(result, dist, dtype_name, seed_v, stream_v, threads_v,
+                     None if r is None else (dims, r.start, r.extent))
+        return result
     if region is None:
         check_memory(dims, dtype_name)
         result = _core.generate(dims, dtype_name, dist.core, seed_v, stream_v, 0, threads_v)
@@ -156,7 +192,10 @@ def fill(out: Out, spec: Spec, seed: Optional[int], stream: int, threads: Option
         if array.size == 0:
             return out  # nothing to fill (torch.nn.init does the same)
         dist = spec(array.shape)
-        _core.fill(array, dist.core, seed_v, stream_v, 0, threads_v, half=half)
+        if half in FLOAT8_DTYPES:
+            _float8_fill(array, dist, half, seed_v, stream_v, threads_v)
+        else:
+            _core.fill(array, dist.core, seed_v, stream_v, 0, threads_v, half=half)
         return out
     if region is None or full_shape is None:
         raise ValueError("region and full_shape go together: out holds the region of a tensor of full_shape")
@@ -165,6 +204,9 @@ def fill(out: Out, spec: Spec, seed: Optional[int], stream: int, threads: Option
     if array.shape != r.shape:
         raise ValueError(f"out has shape {array.shape} but region {region!r} of {dims} has shape {r.shape}")
     dist = spec(dims)
-    _core.fill(array.reshape(r.extent), dist.core, seed_v, stream_v, 0, threads_v, half=half,
-               region=(dims, r.start))
+    if half in FLOAT8_DTYPES:
+        _float8_fill(array, dist, half, seed_v, stream_v, threads_v, (dims, r.start, r.extent))
+    else:
+        _core.fill(array.reshape(r.extent), dist.core, seed_v, stream_v, 0, threads_v, half=half,
+                   region=(dims, r.start))
     return out

@@ -19,9 +19,13 @@ import numpy as np
 from . import _core
 
 MAX_U64 = 2**64 - 1
-SUPPORTED_DTYPES = ("float16", "bfloat16", "float32", "float64")
+SUPPORTED_DTYPES = ("float16", "bfloat16", "float32", "float64", "float8_e4m3fn", "float8_e5m2")
 HALF_DTYPES = ("float16", "bfloat16")
-ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
+#: float8 types (ml_dtypes): float32 samples rounded, drawn in the Python layer (see _float8.py)
+FLOAT8_DTYPES = ("float8_e4m3fn", "float8_e5m2")
+#: types NumPy knows only through the optional ml_dtypes package
+ML_DTYPES = ("bfloat16", *FLOAT8_DTYPES)
+ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "float8_e4m3fn": 1, "float8_e5m2": 1}
 ShapeLike = Union[int, Sequence[int]]
 
 
@@ -61,9 +65,9 @@ def as_dtype(dtype: Any) -> str:
     too, if ml_dtypes is installed)."""
     if dtype is None:
         return "float32"
-    if isinstance(dtype, str) and dtype == "bfloat16":
-        bfloat16_dtype()  # clear error if ml_dtypes is missing
-        return "bfloat16"
+    if isinstance(dtype, str) and dtype in ML_DTYPES:
+        ml_dtype(dtype)  # clear error if ml_dtypes is missing
+        return dtype
     try:
         resolved = np.dtype(dtype)
     except TypeError:
@@ -78,25 +82,30 @@ def as_dtype(dtype: Any) -> str:
     return name
 
 
-def bfloat16_dtype() -> np.dtype:
-    """NumPy's bfloat16 (from the optional ``ml_dtypes`` package)."""
+def ml_dtype(name: str) -> np.dtype:
+    """NumPy's bfloat16 or float8 type ``name`` (from the optional ``ml_dtypes`` package)."""
     try:
         import ml_dtypes
     except ImportError:
-        raise TypeError("dtype bfloat16 needs the ml_dtypes package (pip install ml_dtypes)") from None
-    bfloat16: np.dtype[Any] = np.dtype(ml_dtypes.bfloat16)
-    return bfloat16
+        raise TypeError(f"dtype {name} needs the ml_dtypes package (pip install ml_dtypes)") from None
+    dtype: np.dtype[Any] = np.dtype(getattr(ml_dtypes, name))
+    return dtype
+
+
+def bfloat16_dtype() -> np.dtype:
+    """NumPy's bfloat16 (from the optional ``ml_dtypes`` package)."""
+    return ml_dtype("bfloat16")
 
 
 def numpy_dtype(name: str) -> np.dtype:
-    return bfloat16_dtype() if name == "bfloat16" else np.dtype(name)
+    return ml_dtype(name) if name in ML_DTYPES else np.dtype(name)
 
 
 def dtype_max(name: str) -> float:
     """The largest finite value of dtype ``name`` (one of SUPPORTED_DTYPES)."""
-    if name == "bfloat16":
+    if name in ML_DTYPES:
         ml_dtypes: Any = importlib.import_module("ml_dtypes")  # its finfo is untyped
-        return float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)
+        return float(ml_dtypes.finfo(getattr(ml_dtypes, name)).max)
     return float(np.finfo(np.dtype(name)).max)
 
 
@@ -248,7 +257,7 @@ def as_out(out: Any) -> Tuple[np.ndarray, Optional[str]]:
     """The NumPy array the core fills, sharing memory with ``out`` (a
     writable, C-contiguous array, or an object of a registered type such as
     a CPU torch tensor), and the half type name when that array is the
-    uint16 view of a float16/bfloat16 buffer."""
+    uint16 view of a float16/bfloat16 buffer (uint8 view of a float8 one)."""
     if not isinstance(out, np.ndarray):
         adapter = _adapter(out)
         if adapter is None:
@@ -266,6 +275,8 @@ def as_out(out: Any) -> Tuple[np.ndarray, Optional[str]]:
         raise TypeError(f"out must have native byte order, got dtype {out.dtype.str}")
     if out.dtype.name in HALF_DTYPES:
         return out.view(np.uint16), out.dtype.name
+    if out.dtype.name in FLOAT8_DTYPES:
+        return out.view(np.uint8), out.dtype.name
     return out, None
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import operator
 from typing import Any, Mapping, Optional, Sequence
 
-from ._backend import Dist, Spec
-from ._checks import dtype_max
+from ._backend import PARAM_NAMES, Dist, Spec
+from ._checks import FLOAT8_DTYPES, dtype_max
 from ._fans import FEWER_THAN_2D
+from ._float8 import narrowed_params
 from ._specs import reach
 
 #: torch's message for orthogonal_ of a 1-d tensor
@@ -59,6 +60,13 @@ def in_dtype_range(name: str, spec: Spec, own: Mapping[str, Any], culprits: Sequ
             given = ", ".join(f"{c}={own[c]!r}" for c in culprits)
             raise ValueError(f"{name}({given}) gives a distribution the core refuses for shape "
                              f"{tuple(shape)}: {e}; check {' and '.join(culprits)}") from e
+        if dtype in FLOAT8_DTYPES:  # the bounds narrowed to the type's values (see _float8.py) must hold
+            try:
+                narrowed_params(dist.kind, dict(zip(PARAM_NAMES[dist.kind], dist.params)), dtype)
+            except ValueError as e:
+                given = ", ".join(f"{c}={own[c]!r}" for c in culprits)
+                raise ValueError(f"{name}({given}) cannot be drawn in {dtype} for shape {tuple(shape)}: {e}; "
+                                 f"check {' and '.join(culprits)}") from e
         r = reach(dist)
         if not r <= limit:  # also NaN, inf
             given = ", ".join(f"{c}={own[c]!r}" for c in culprits)

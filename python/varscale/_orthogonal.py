@@ -99,7 +99,7 @@ def fill(out: Out, *, gain: float, compute_dtype: Optional[Any], seed: Optional[
     q = _matrix(array.shape, gain, seed, stream, threads, work).reshape(array.shape)
     if half is not None:
         # round in NumPy, then store the bit patterns through the uint16 view
-        np.copyto(array, q.astype(numpy_dtype(half)).view(np.uint16))
+        np.copyto(array, q.astype(numpy_dtype(half)).view(array.dtype))
     else:
         np.copyto(array, q, casting="same_kind")
     return out

@@ -18,7 +18,6 @@ import torch
 import varscale
 
 from .boxes import Box
-from .float8 import FLOAT8, bounded_params
 
 Op = Dict[str, Any]
 
@@ -99,16 +98,8 @@ def fill_box(out: np.ndarray, shape: Tuple[int, ...], box: Box, base: Op, partia
     """Write the values of ``box`` of the tensor into ``out`` (an array of the box's extent or shape).
 
     ``out`` is any writable NumPy array of the box's elements in C order
-    (float32/float64/float16/bfloat16, or float8 through a float32 window).
+    (float32/float64/float16/bfloat16/float8: see varscale's ``dtype=``).
     """
-    if out.dtype.name in FLOAT8:
-        # drawn in float32 inside the float8 bounds, then rounded (see float8.py)
-        wide = np.empty(box.extent, dtype=np.float32)
-        params = bounded_params(base["op"], {k: v for k, v in base.items() if k != "op"}, out.dtype.name) \
-            if base["op"] in ("uniform", "truncated_normal", "normal", "constant") else base
-        fill_box(wide, shape, box, dict(params, op=base["op"]), partial, seed, stream)
-        out.reshape(box.extent)[...] = wide.astype(out.dtype)
-        return
     region = box.region()
     kind = base["op"]
     whole = box.is_whole()
