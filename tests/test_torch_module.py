@@ -260,8 +260,11 @@ def test_unknown_parameters():
     model = Custom()
     before = model.lin.weight.detach().clone()
     with pytest.raises(ValueError, match=r"scale \(Custom\)"):
-        vinit.init_module(model, 0)
+        vinit.init_module(model, 0, unknown="error")
     assert torch.equal(model.lin.weight, before)  # nothing written before the error
+    with pytest.raises(ValueError, match=r"no reset_parameters\(\) for <root> \(Custom\)"):
+        vinit.init_module(model, 0)  # unknown="own", but Custom has no reset method
+    assert torch.equal(model.lin.weight, before)
     vinit.init_module(model, 0, unknown="skip")
     assert torch.all(model.scale == 3.0) and not torch.equal(model.lin.weight, before)
 

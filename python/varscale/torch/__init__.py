@@ -46,9 +46,10 @@ tensor (CUDA or another device, or non-contiguous) is filled by
 **generating on the CPU and copying** (``tensor.copy_``): the values are
 bit-identical to the CPU result, but it costs one CPU tensor of the same
 size and a transfer. Meta tensors are returned unchanged (they have no
-memory), as torch does. Other dtypes raise ``TypeError``, except in
-``constant_``, ``ones_`` and ``zeros_``, which fall back to torch's own
-``fill_`` (no randomness involved).
+memory) and advance no generator, as in torch. Inference tensors outside
+inference mode raise torch's ``RuntimeError``. Other dtypes raise
+``TypeError``, except in ``constant_``, ``ones_`` and ``zeros_``, which fall
+back to torch's own ``fill_`` (no randomness involved).
 
 Modules
 -------
@@ -58,9 +59,22 @@ Modules
     ``init_module`` and its table of module rules (:func:`register_rule`);
 ``_writer``
     the one in-place-or-copy writer, shared with ``varscale.dtensor``;
+``_sparse``
+    the :func:`sparse_` drop-in;
+``_fast_init``
+    :func:`fast_init`: any model built with its own init code on varscale
+    (also ``init_module``'s path for transformers models and modules
+    without a rule);
+``_materialize``
+    :func:`materialize`: a model built on the meta device made real;
+``_captured``
+    where model code holds torch.nn.init functions (patched by
+    ``_fast_init`` and ``_checkpoint``);
 ``_checkpoint``
     :func:`plan_init` and :class:`InitPlan`: a model's initialisation
     recorded on the meta device, and seed checkpoints written from it.
+
+Whole models (``fast_init``, Hugging Face, the meta device): ``docs/models.md``.
 """
 
 from .._extras import missing
@@ -91,7 +105,10 @@ from ._dropins import (
     xavier_uniform_,
     zeros_,
 )
+from ._fast_init.fast_init import fast_init
+from ._materialize import materialize
 from ._modules import RULES, SCHEMES, ParamRule, Scheme, init_module, param_stream, register_rule
+from ._sparse import sparse_
 
 __all__ = [
     "InitPlan",
@@ -105,17 +122,20 @@ __all__ = [
     "conv_fans",
     "dirac_",
     "eye_",
+    "fast_init",
     "init_module",
     "kaiming_normal_",
     "kaiming_uniform_",
     "lecun_normal_",
     "lecun_uniform_",
+    "materialize",
     "normal_",
     "ones_",
     "orthogonal_",
     "param_stream",
     "plan_init",
     "register_rule",
+    "sparse_",
     "trunc_normal_",
     "uniform_",
     "xavier_normal_",

@@ -31,7 +31,7 @@ def eye_(tensor: Tensor) -> Tensor:
     torch.Tensor
         ``tensor`` itself.
     """
-    _check_tensor(tensor, "eye_")
+    check_tensor(tensor, "eye_")
     return nn.init.eye_(tensor)
 
 
@@ -50,14 +50,15 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     torch.Tensor
         ``tensor`` itself.
     """
-    _check_tensor(tensor, "dirac_")
+    check_tensor(tensor, "dirac_")
     return nn.init.dirac_(tensor, groups)
 
 
 # ----------------------------------------------------------------- plumbing
 
 
-def _check_tensor(tensor: Any, name: str) -> None:
+def check_tensor(tensor: Any, name: str) -> None:
+    """A TypeError naming ``name`` unless ``tensor`` is a torch.Tensor."""
     if not isinstance(tensor, torch.Tensor):
         numpy_twin = f"; for NumPy arrays use varscale.{name}" if hasattr(_vs, name) else ""
         raise TypeError(f"{name}() expects a torch.Tensor, got {type(tensor).__name__}{numpy_twin}")
@@ -66,13 +67,16 @@ def _check_tensor(tensor: Any, name: str) -> None:
 def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Tensor, int], Any], seed: Optional[int],
                 generator: Optional[torch.Generator]) -> Tensor:
     """Check ``tensor``, resolve the seed, then ``fill(target, seed)`` through :func:`write`."""
-    _check_tensor(tensor, name)
+    check_tensor(tensor, name)
     if tensor.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{name}(): unsupported dtype {tensor.dtype}; varscale fills float16, bfloat16, "
                         "float32 and float64 tensors")
-    seed_v = resolve_seed(seed, generator)
     if tensor.is_meta:
-        return tensor  # no memory to fill (torch.nn.init does the same)
+        return tensor  # no memory to fill, and, as in torch, no generator advanced
+    if tensor.is_inference() and not torch.is_inference_mode_enabled():
+        raise RuntimeError(f"{name}(): Inplace update to inference tensor outside InferenceMode is not allowed "
+                           "(torch's rule); fill it inside torch.inference_mode() or fill a clone")
+    seed_v = resolve_seed(seed, generator)
     return write(tensor, lambda target: fill(target, seed_v))
 
 
@@ -81,7 +85,7 @@ def _fill_with_gain(tensor: Tensor, name: str, init: Callable[..., Any], gain: f
     """The Xavier/LeCun drop-ins: torch's fans from the tensor (and torch's
     error below 2-D), an empty tensor returned as is, then the varscale twin
     ``init(target, gain, ...)`` with those fans."""
-    _check_tensor(tensor, name)
+    check_tensor(tensor, name)
     fan_in, fan_out = _fans(tensor)
     if tensor.numel() == 0:
         return tensor
@@ -181,11 +185,31 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     ``a`` and ``b`` are absolute bounds, as in torch (not multiples of
     ``std``). Sampled by inversion (no rejection), so the cost does not
     depend on how much mass ``[a, b]`` holds; values never leave ``[a, b]``.
-    An interval more than 8 std away from ``mean`` is refused (torch only
-    warns beyond 2 std). See ``docs/truncated_normal.md``.
+    A ``mean`` more than 2 std outside ``[a, b]`` gets torch's warning; an
+    interval more than 8 std away is refused with a ValueError saying why
+    (see :func:`_check_trunc_normal_distance`). See ``docs/truncated_normal.md``.
     """
+    _check_trunc_normal_distance(mean, std, a, b)
     return fill_tensor(tensor, "trunc_normal_",
-                 lambda t, s: _vs.truncated_normal_(t, mean, std, a, b, seed=s, stream=stream), seed, generator)
+                       lambda t, s: _vs.truncated_normal_(t, mean, std, a, b, seed=s, stream=stream), seed,
+                       generator)
+
+
+def _check_trunc_normal_distance(mean: float, std: float, a: float, b: float) -> None:
+    """torch's warning beyond 2 std; beyond 8 std a ValueError that says why."""
+    if not all(isinstance(v, (int, float)) for v in (mean, std, a, b)) or not std > 0:
+        return  # varscale's own checks name the bad value
+    distance = max(a - mean, mean - b) / std
+    if distance > 2:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=3)  # torch's warning
+    if distance > 8:
+        raise ValueError(
+            f"trunc_normal_(): [a, b] = [{a}, {b}] lies {distance:.3g} std from mean {mean}; varscale samples by "
+            "inverting the normal CDF in float64, which has no resolution left beyond 8 std, so it refuses "
+            "rather than return values piled on the bound (torch.nn.init.trunc_normal_ accepts this with the "
+            "warning that its values may be incorrect). Move mean or std so that [a, b] lies within 8 std, "
+            "or call torch.nn.init.trunc_normal_ (inside varscale.torch.fast_init this happens automatically)")
 
 
 def constant_(tensor: Tensor, val: float, *, seed: Optional[int] = None, stream: int = 0) -> Tensor:
@@ -206,7 +230,7 @@ def constant_(tensor: Tensor, val: float, *, seed: Optional[int] = None, stream:
     torch.Tensor
         ``tensor`` itself.
     """
-    _check_tensor(tensor, "constant_")
+    check_tensor(tensor, "constant_")
     if tensor.dtype not in FLOAT_DTYPES:
         with torch.no_grad():
             return tensor.fill_(val)
@@ -268,7 +292,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.
 
 def _kaiming(name: str, fill: Callable[..., Any], tensor: Tensor, a: float, mode: str, nonlinearity: str,
              generator: Optional[torch.Generator], seed: Optional[int], stream: int) -> Tensor:
-    _check_tensor(tensor, name)
+    check_tensor(tensor, name)
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)  # torch's warning
         return tensor
@@ -356,7 +380,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Optional[torch.Gener
     NumPy, in float64 for float64 tensors and float32 otherwise; see
     :func:`varscale.orthogonal`. Saxe et al. (2014).
     """
-    _check_tensor(tensor, "orthogonal_")
+    check_tensor(tensor, "orthogonal_")
     if tensor.dim() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:

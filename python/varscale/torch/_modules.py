@@ -22,6 +22,9 @@ from .._conv import conv_fans, torch_fans
 from .._gain import calculate_gain
 from .._registry import SCHEME_KWARGS
 from ._dropins import constant_, fill_tensor, normal_, uniform_, xavier_normal_, xavier_uniform_
+from ._fast_init import hf
+from ._fast_init.fast_init import fast_init
+from ._fast_init.own import run_own_init
 from ._writer import resolve_seed
 
 #: ``init_module`` schemes: torch's own defaults, or one registry initialiser
@@ -287,8 +290,9 @@ def _probe(scheme: str, kwargs: Dict[str, Any]) -> None:
         getattr(_vs, scheme + "_")(np.empty((1, 1), np.float32), seed=0, fan_in=1, fan_out=1, **kwargs)
 
 
-def _plan(model: nn.Module, scheme: Scheme) -> Tuple[Dict[int, ParamRule], List[str]]:
-    """Rule of every parameter a rule covers (by id), and the names of those none covers."""
+def _plan(model: nn.Module, scheme: Scheme) -> Tuple[Dict[int, ParamRule], List[str], List[Tuple[str, nn.Module]]]:
+    """Rule of every parameter a rule covers (by id), the names of those none
+    covers, and the modules (with their names) that own such parameters."""
     names: Dict[int, str] = {}
     for name, param in model.named_parameters():  # deduplicated: a shared parameter keeps its first name
         if isinstance(param, nn.parameter.UninitializedParameter):
@@ -296,7 +300,8 @@ def _plan(model: nn.Module, scheme: Scheme) -> Tuple[Dict[int, ParamRule], List[
         names[id(param)] = name
     plan: Dict[int, ParamRule] = {}
     missing: List[str] = []
-    for _, module in model.named_modules():  # parents first: their overrides win over the child's own rule
+    owners: List[Tuple[str, nn.Module]] = []
+    for prefix, module in model.named_modules():  # parents first: their overrides win over the child's own rule
         rule = rule_for(module)
         for relative, param_rule in (rule(module, scheme) if rule is not None else {}).items():
             target = _find(module, relative)
@@ -305,11 +310,13 @@ def _plan(model: nn.Module, scheme: Scheme) -> Tuple[Dict[int, ParamRule], List[
         for _, param in module.named_parameters(recurse=False):
             if id(param) not in plan:
                 missing.append(f"{names[id(param)]} ({type(module).__name__})")
-    return plan, missing
+                if not owners or owners[-1][1] is not module:
+                    owners.append((prefix, module))
+    return plan, missing, owners
 
 
 def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "torch_default",
-                fans: Optional[str] = None, include_buffers: bool = False, unknown: str = "error",
+                fans: Optional[str] = None, include_buffers: bool = False, unknown: str = "own",
                 **scheme_kwargs: Any) -> nn.Module:
     """Initialise every parameter of ``model`` in place, each from its own stream.
 
@@ -369,11 +376,16 @@ def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "
         Also reset the running statistics of BatchNorm/InstanceNorm modules
         (``running_mean`` 0, ``running_var`` 1, ``num_batches_tracked`` 0),
         as their ``reset_parameters`` does. Other buffers are never touched.
-    unknown : {"error", "skip"}, default "error"
+    unknown : {"own", "error", "skip"}, default "own"
         What to do with parameters of module types without a rule above
-        (custom modules with their own ``nn.Parameter``): raise a
-        ``ValueError`` naming them before anything is written, or leave them
-        as they are.
+        (custom modules with their own ``nn.Parameter``). ``"own"``: run the
+        module's own ``reset_parameters()`` (or ``_reset_parameters()``) on
+        varscale (:func:`fast_init`), its k-th random fill from stream
+        ``param_stream(name + ".<own>") + k``, before the table rules (which
+        win for the built-in modules beneath it); a ``ValueError`` names the
+        modules that have no such method. ``"error"``: raise a
+        ``ValueError`` naming them before anything is written. ``"skip"``:
+        leave them as they are.
     **scheme_kwargs
         Passed to the scheme's initialiser: ``gain`` (xavier, lecun,
         orthogonal), ``a``/``mode``/``nonlinearity`` (kaiming),
@@ -390,9 +402,19 @@ def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "
     ------
     ValueError
         Unknown scheme/fans/unknown value, lazy parameters not yet
-        materialised, or (``unknown="error"``) parameters without a rule.
+        materialised, (``unknown="error"``) parameters without a rule,
+        (``unknown="own"``) parameters without a rule whose module has no
+        reset method, or another scheme for a transformers model.
     TypeError
         ``model`` not a module, or keyword arguments the scheme does not take.
+
+    Notes
+    -----
+    A transformers ``PreTrainedModel`` is initialised by its own
+    ``_init_weights`` on varscale, as its constructor does (HF's
+    distributions, buffers such as RoPE ``inv_freq`` recomputed, weights
+    tied), keyed by call order under ``seed`` (see :func:`fast_init`); only
+    ``scheme="torch_default"`` applies to it.
 
     Examples
     --------
@@ -409,18 +431,32 @@ def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "
         fans = "torch" if scheme == "torch_default" else "correct"
     if fans not in ("torch", "correct"):
         raise ValueError(f"unknown fans {fans!r}; expected 'torch' or 'correct'")
-    if unknown not in ("error", "skip"):
-        raise ValueError(f"unknown={unknown!r}; expected 'error' or 'skip'")
+    if unknown not in ("own", "error", "skip"):
+        raise ValueError(f"unknown={unknown!r}; expected 'own', 'error' or 'skip'")
     if not isinstance(include_buffers, bool):
         raise TypeError(f"include_buffers must be a bool, got {include_buffers!r}")
     _probe(scheme, scheme_kwargs)
+    if hf.is_hf_model(model):  # the model's own _init_weights, on varscale
+        if scheme != "torch_default":
+            raise ValueError(f"scheme {scheme!r}: a transformers model is initialised by its own _init_weights; "
+                             "use scheme='torch_default' (the default)")
+        with fast_init(seed):
+            hf.initialize(model)
+        return model
 
-    plan, missing = _plan(model, Scheme(scheme, fans, scheme_kwargs))
+    plan, missing, owners = _plan(model, Scheme(scheme, fans, scheme_kwargs))
     if missing and unknown == "error":
-        raise ValueError(f"no initialisation rule for {', '.join(missing)}; pass unknown='skip' to leave "
-                         "them unchanged, or add one with varscale.torch.register_rule")
+        raise ValueError(f"no initialisation rule for {', '.join(missing)}; pass unknown='own' to run their "
+                         "reset_parameters, unknown='skip' to leave them unchanged, or add a rule with "
+                         "varscale.torch.register_rule")
 
     seed_v = resolve_seed(seed, None)
+    if owners and unknown == "own":  # their own reset_parameters, on varscale
+        without = run_own_init([(name, module, param_stream(name + ".<own>")) for name, module in owners], seed_v)
+        if without:
+            raise ValueError(f"no initialisation rule and no reset_parameters() for {', '.join(without)}; "
+                             "pass unknown='skip' to leave them unchanged, or add a rule with "
+                             "varscale.torch.register_rule")
     for name, param in model.named_parameters():
         if id(param) in plan:
             plan[id(param)](param, seed_v, param_stream(name))

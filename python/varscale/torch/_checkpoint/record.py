@@ -10,8 +10,10 @@ parameters:
   ``torch.nn.init``'s functions, which end in them) are recorded with their
   arguments; constants may also cover a rectangular part (``w[pad].zero_()``);
 - ``trunc_normal_``, ``orthogonal_``, ``eye_``, ``dirac_`` are recorded whole
-  by patching the functions (in ``torch.nn.init``, the modules that imported
-  them, transformers' captured ``TORCH_INIT_FUNCTIONS`` and timm);
+  by patching the functions wherever model code holds them
+  (:func:`varscale.torch._captured.holders`: ``torch.nn``'s modules, timm,
+  ``__main__`` and transformers' captured ``TORCH_INIT_FUNCTIONS``) and timm's
+  own ``trunc_normal_``;
 - ``copy_`` from a real tensor is recorded as its values;
 - anything else writing a parameter is recorded as unsupported, and is an
   error naming the parameter and the operation if it decides a final value.
@@ -34,6 +36,7 @@ from torch import nn
 from torch.multiprocessing.reductions import StorageWeakRef
 from torch.overrides import TorchFunctionMode
 
+from .._captured import holders, replace_everywhere
 from .boxes import Box, view_box
 from .ops import literal_op
 
@@ -49,11 +52,7 @@ _FACTORIES = {"empty", "zeros", "ones", "full", "empty_like", "zeros_like", "one
 # torch's defaults for the Tensor methods' arguments
 _DEFAULTS = {"normal_": (0.0, 1.0), "uniform_": (0.0, 1.0)}
 
-# (module name, attribute) of high-level init functions recorded whole
-_TORCH_INIT_MODULES = (
-    "torch.nn.init", "torch.nn.modules.activation", "torch.nn.modules.transformer", "torch.nn.modules.linear",
-    "torch.nn.modules.conv", "torch.nn.modules.rnn", "torch.nn.modules.sparse", "torch.nn.modules.normalization",
-)
+# high-level init functions recorded whole (patched in every holder of them)
 _HIGH_LEVEL = ("trunc_normal_", "orthogonal_", "eye_", "dirac_", "sparse_")
 
 
@@ -235,6 +234,8 @@ def _timm_trunc_normal(rec: Recording, original: Callable[..., Any], tf_style: b
 @contextmanager
 def _patched(rec: Recording) -> Iterator[None]:
     saved: List[Tuple[Any, str, Any, bool]] = []  # (owner, key, old value, is_dict)
+    unwrap: Dict[int, Any] = {}  # id(wrapper) -> torch's function
+    wrappers: List[Any] = []  # keeps the ids in ``unwrap`` alive
 
     def put(owner: Any, key: str, value: Any, is_dict: bool = False) -> None:
         saved.append((owner, key, owner[key] if is_dict else getattr(owner, key), is_dict))
@@ -247,13 +248,11 @@ def _patched(rec: Recording) -> Iterator[None]:
         for fname in _HIGH_LEVEL:
             original = getattr(torch.nn.init, fname)
             wrapper = _high_level(rec, fname, original)
-            for mod_name in _TORCH_INIT_MODULES:
-                mod = sys.modules.get(mod_name)
-                if mod is not None and getattr(mod, fname, None) is original:
-                    put(mod, fname, wrapper)
-            hf = sys.modules.get("transformers.initialization")
-            if hf is not None and fname in getattr(hf, "TORCH_INIT_FUNCTIONS", {}):
-                put(hf.TORCH_INIT_FUNCTIONS, fname, _high_level(rec, fname, hf.TORCH_INIT_FUNCTIONS[fname]), True)
+            wrappers.append(wrapper)
+            unwrap[id(wrapper)] = original
+            for namespace in holders():  # module namespaces and transformers' table
+                if namespace.get(fname) is original:
+                    put(namespace, fname, wrapper, True)
         timm = sys.modules.get("timm.layers.weight_init")
         if timm is not None:
             for fname, tf_style in (("trunc_normal_", False), ("trunc_normal_tf_", True)):
@@ -282,6 +281,9 @@ def _patched(rec: Recording) -> Iterator[None]:
                 owner[key] = old
             else:
                 setattr(owner, key, old)
+        # copies taken while patched (transformers imported by build() fills
+        # its TORCH_INIT_FUNCTIONS from torch.nn.init): torch's functions back
+        replace_everywhere(unwrap)
 
 
 def record_build(build: Callable[[], nn.Module]) -> Tuple[nn.Module, Recording]:
