@@ -24,6 +24,7 @@
 // that is the shape the loop vectoriser handles best, so keep the index loops.
 #![allow(clippy::needless_range_loop)]
 
+mod batch;
 mod buffer;
 mod distribution;
 mod error;
@@ -39,6 +40,7 @@ mod simd;
 #[cfg(feature = "python")]
 mod py;
 
+pub use batch::{fill_many, BufferMut, Job, Placement};
 pub use distribution::Distribution;
 pub use error::Error;
 pub use fill::{fill, fill_bits, generate, Element, Options};
