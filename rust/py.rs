@@ -259,8 +259,82 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fill, m)?)?;
     m.add_function(wrap_pyfunction!(supported_isas, m)?)?;
     m.add_function(wrap_pyfunction!(best_isa, m)?)?;
+    m.add_function(wrap_pyfunction!(fill_many, m)?)?;
     m.add("GENERATOR", <crate::Ars4x32_7 as crate::CounterRng>::NAME)?;
     m.add("MAX_THREADS", crate::MAX_THREADS)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
+}
+
+/// "array of dtype D", or the type's name, for error messages.
+fn describe(out: &Bound<'_, PyAny>) -> String {
+    out.cast::<numpy::PyUntypedArray>().map_or_else(
+        |_| out.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string()),
+        |a| format!("array of dtype {}", a.dtype()),
+    )
+}
+
+/// A borrowed, writable NumPy buffer of a `fill_many` job.
+enum ManyOut<'py> {
+    F32(numpy::PyReadwriteArrayDyn<'py, f32>),
+    F64(numpy::PyReadwriteArrayDyn<'py, f64>),
+}
+
+fn many_out<'py>(i: usize, out: &Bound<'py, PyAny>) -> PyResult<ManyOut<'py>> {
+    let writable = |e: numpy::BorrowError| {
+        PyValueError::new_err(format!("buffer {i}: out is not writable, or is given twice: {e}"))
+    };
+    let contiguous = PyValueError::new_err(format!("buffer {i}: out must be C-contiguous and aligned"));
+    if let Ok(a) = out.cast::<PyArrayDyn<f32>>() {
+        if !a.is_c_contiguous() {
+            return Err(contiguous);
+        }
+        return a.try_readwrite().map(ManyOut::F32).map_err(writable);
+    }
+    if let Ok(a) = out.cast::<PyArrayDyn<f64>>() {
+        if !a.is_c_contiguous() {
+            return Err(contiguous);
+        }
+        return a.try_readwrite().map(ManyOut::F64).map_err(writable);
+    }
+    Err(PyTypeError::new_err(format!(
+        "buffer {i}: out must be a float32 or float64 numpy array, got {}",
+        describe(out)
+    )))
+}
+
+/// Fills many arrays in one call with one GIL release: `jobs` is a list of
+/// `(out, dist, params, seed, stream)` with `out` a writable C-contiguous
+/// float32 or float64 array; each is filled with elements `0 ..` of its own
+/// stream, bit-identical to `fill(out, dist, params, seed, stream)`, in
+/// parallel across arrays (and within large ones). Everything is checked
+/// before anything is written; errors name the job's index as `buffer i`.
+#[pyfunction]
+#[pyo3(signature = (jobs, threads=None, isa=None))]
+#[allow(clippy::type_complexity)]
+fn fill_many(
+    py: Python<'_>,
+    jobs: Vec<(Bound<'_, PyAny>, String, Vec<f64>, u64, u64)>,
+    threads: Option<i64>,
+    isa: Option<&str>,
+) -> PyResult<()> {
+    use crate::{BufferMut, Job, Placement};
+    let opts = options(threads, isa)?;
+    let mut outs = Vec::with_capacity(jobs.len());
+    let mut specs = Vec::with_capacity(jobs.len());
+    for (i, (out, dist, params, seed, stream)) in jobs.iter().enumerate() {
+        let d =
+            distribution(dist, params).map_err(|e| PyValueError::new_err(format!("buffer {i}: {}", e.value(py))))?;
+        specs.push((d, Key::new(*seed, *stream)));
+        outs.push(many_out(i, out)?);
+    }
+    let mut core_jobs = Vec::with_capacity(jobs.len());
+    for (out, &(dist, key)) in outs.iter_mut().zip(&specs) {
+        let out = match out {
+            ManyOut::F32(a) => BufferMut::F32(a.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?),
+            ManyOut::F64(a) => BufferMut::F64(a.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?),
+        };
+        core_jobs.push(Job { out, dist, key, place: Placement::Offset(0) });
+    }
+    py.detach(|| crate::fill_many(&mut core_jobs, &opts)).map_err(to_py)
 }

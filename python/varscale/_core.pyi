@@ -4,7 +4,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["generate", "fill", "supported_isas", "best_isa", "GENERATOR", "MAX_THREADS", "__version__"]
+__all__ = ["generate", "fill", "supported_isas", "best_isa", "fill_many", "GENERATOR", "MAX_THREADS", "__version__"]
 
 GENERATOR: str
 MAX_THREADS: int
@@ -49,3 +49,13 @@ def supported_isas() -> list[str]:
 
 def best_isa() -> str:
     """The build used when ``isa`` is not given."""
+
+def fill_many(
+    jobs: Sequence[Tuple[np.ndarray, str, Sequence[float], int, int]],
+    threads: Optional[int] = None,
+    isa: Optional[str] = None,
+) -> None:
+    """Fill many writable C-contiguous float32/float64 arrays in one call (one
+    GIL release): each job ``(out, dist, params, seed, stream)`` gets elements
+    ``0..`` of its own stream, bit-identical to ``fill`` of that job alone.
+    All jobs are checked before any is written; errors name ``buffer i``."""
