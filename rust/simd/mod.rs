@@ -19,6 +19,7 @@
 
 #[cfg(target_arch = "x86_64")]
 mod ars_x86;
+pub(crate) mod stream;
 
 use core::mem::MaybeUninit;
 use std::sync::OnceLock;
