@@ -10,7 +10,7 @@ use core::mem::MaybeUninit;
 
 use crate::rng::{CounterRng, Key};
 use crate::sampler::{Sampler, MAX_GROUP};
-use crate::simd::{stream, Backend};
+use crate::simd::Backend;
 
 /// Fills `out` with elements `first .. first + out.len()` of the stream.
 ///
@@ -33,17 +33,12 @@ pub(crate) fn fill_run<R: CounterRng, S: Sampler, B: Backend>(
         out = &mut out[take..];
         group += 1;
     }
-    let (whole, rest) = out.split_at_mut(out.len() / g * g);
-    if stream::worth_streaming::<S, B>(core::mem::size_of_val(whole)) {
-        // Same values, written around the cache (see stream.rs).
-        stream::stream_groups::<S, B>(s, key, group, whole, sample::<R, S, B>);
-        group += (whole.len() / g) as u64;
-    } else {
-        for chunk in whole.chunks_exact_mut(g) {
-            sample::<R, S, B>(s, key, group, chunk);
-            group += 1;
-        }
+    let mut whole = out.chunks_exact_mut(g);
+    for chunk in &mut whole {
+        sample::<R, S, B>(s, key, group, chunk);
+        group += 1;
     }
+    let rest = whole.into_remainder();
     if !rest.is_empty() {
         partial_group::<R, S, B>(s, key, group, 0, rest);
     }

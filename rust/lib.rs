@@ -49,5 +49,4 @@ pub use half::{bf16, f16};
 pub use parallel::{CHUNK_BYTES, MAX_THREADS, PARALLEL_MIN_BYTES};
 pub use region::{fill_region, generate_region, Region};
 pub use rng::{Ars4x32, Ars4x32_7, CounterRng, Key, Philox4x32_10, Threefry4x32_20};
-pub use simd::stream::STREAM_MIN_BYTES;
 pub use simd::{Backend, Isa};

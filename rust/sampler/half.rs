@@ -129,7 +129,6 @@ impl<S: Sampler<Out = f32>, H: Half> Sampler for Rounded<S, H> {
     type Out = H;
     const GROUP: usize = GROUP_32;
     const RANDOM: bool = S::RANDOM;
-    const STREAM: bool = S::STREAM;
 
     #[inline(always)]
     fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<H>]) {

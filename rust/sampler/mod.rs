@@ -41,12 +41,6 @@ pub trait Sampler: Sync {
     const GROUP: usize;
     /// Whether the sampler reads the words at all ([`Constant`] does not).
     const RANDOM: bool = true;
-    /// Whether long runs are written with streaming stores (`simd/stream.rs`):
-    /// worth it for samplers cheap enough to be bound by memory traffic
-    /// (measured: constant 2x, uniform 1.6x less CPU time on a 1 GiB fill),
-    /// not for the normal and truncated normal, which are bound by arithmetic
-    /// and lost 0-8% to the staging copy.
-    const STREAM: bool = false;
     /// Writes exactly `Self::GROUP` outputs; `out.len() == Self::GROUP`.
     fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<Self::Out>]);
 }
@@ -59,7 +53,6 @@ pub struct RawBits;
 impl Sampler for RawBits {
     type Out = u32;
     const GROUP: usize = GROUP_32;
-    const STREAM: bool = true;
 
     #[inline(always)]
     fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<u32>]) {
@@ -80,7 +73,6 @@ macro_rules! constant_sampler {
             type Out = $t;
             const GROUP: usize = $group;
             const RANDOM: bool = false;
-            const STREAM: bool = true;
 
             #[inline(always)]
             fn sample_group(&self, _: &Words, out: &mut [MaybeUninit<$t>]) {

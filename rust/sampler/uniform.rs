@@ -83,7 +83,6 @@ pub(crate) fn symmetric_unit_f64(p: u64) -> f64 {
 impl Sampler for UniformF32 {
     type Out = f32;
     const GROUP: usize = GROUP_32;
-    const STREAM: bool = true;
 
     #[inline(always)]
     fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f32>]) {
@@ -103,7 +102,6 @@ impl Sampler for UniformF32 {
 impl Sampler for UniformF64 {
     type Out = f64;
     const GROUP: usize = GROUP_64;
-    const STREAM: bool = true;
 
     #[inline(always)]
     fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f64>]) {

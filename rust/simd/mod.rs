@@ -19,7 +19,6 @@
 
 #[cfg(target_arch = "x86_64")]
 mod ars_x86;
-pub(crate) mod stream;
 
 use core::mem::MaybeUninit;
 use std::sync::OnceLock;
