@@ -89,3 +89,43 @@ def test_bad_jobs_are_refused_by_index() -> None:
     _bad([(a, n, 0, 1)], ValueError, "threads", threads=0)
     _bad([(a, n, 0, 1)], ValueError, "unknown isa", isa="mmx")
 
+
+
+def test_backend_fill_many_equals_backend_fill() -> None:
+    torch = pytest.importorskip("torch")
+    from varscale import _backend
+
+    dist = _backend.truncated_normal(0.1, 0.5, -0.5, 0.8)
+    outs: List[Any] = [np.zeros(s, d) for s in [(7,), (64, 64), (300_001,)] for d in DTYPES]
+    outs += [torch.zeros(5, 9, dtype=d) for d in (torch.float32, torch.bfloat16, torch.float16, torch.float64)]
+    _backend.fill_many([(o, dist, 11, k) for k, o in enumerate(outs)], threads=2)
+    for k, o in enumerate(outs):
+        alone = _backend.fill(o.clone() if isinstance(o, torch.Tensor) else o.copy(), lambda _: dist, 11, k, None)
+        same = torch.equal(o, alone) if isinstance(o, torch.Tensor) else o.tobytes() == alone.tobytes()
+        assert same, (k, o.dtype)
+        assert (o != 0).any()
+
+
+def test_backend_fill_many_refuses_bad_jobs_by_index() -> None:
+    from varscale import _backend
+
+    good = np.zeros(10, np.float32)
+    dist = _backend.normal(0.0, 1.0)
+    read_only = np.zeros(3)
+    read_only.flags.writeable = False
+    bad = [
+        ((good.copy(), _core.Normal(0.0, 1.0), 0, 0), TypeError, "buffer 1: dist must be a varscale Dist"),
+        ((good.copy(), dist, -1, 0), ValueError, r"buffer 1: seed must be in \[0, 2\*\*64\)"),
+        ((good.copy(), dist, 0, "a"), TypeError, "buffer 1: stream must be an integer"),
+        ((read_only, dist, 0, 0), ValueError, "buffer 1: out is read-only"),
+        ((np.zeros((3, 3)).T, dist, 0, 0), ValueError, "buffer 1: out must be C-contiguous"),
+        ((np.zeros(3, np.int8), dist, 0, 0), TypeError, "buffer 1: unsupported dtype int8"),
+        ((good.copy(), dist, 0), ValueError, "buffer 1: not enough values"),
+        ((good, dist, 0, 1), ValueError, "buffer 1: .*given twice"),
+    ]
+    for job, err, match in bad:
+        with pytest.raises(err, match=match):
+            _backend.fill_many([(good, dist, 0, 0), job])
+        assert not good.any()
+    with pytest.raises(ValueError, match="threads must be at least 1"):
+        _backend.fill_many([(good, dist, 0, 0)], threads=0)
