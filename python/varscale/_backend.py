@@ -146,7 +146,7 @@ def fill(out: Out, spec: Spec, seed: Optional[int], stream: int, threads: Option
         if array.size == 0:
             return out  # nothing to fill (torch.nn.init does the same)
         dist = spec(array.shape)
-        _core.fill(array, dist.core, seed_v, stream_v, 0, threads_v, half=half)
+        _core.fill(array, dist.core, seed_v, stream_v, 0, threads_v, None, half)  # positional: cheaper
         return out
     if region is None or full_shape is None:
         raise ValueError("region and full_shape go together: out holds the region of a tensor of full_shape")
