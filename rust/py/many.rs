@@ -60,7 +60,8 @@ fn job<'py>(item: &Bound<'py, PyAny>) -> PyResult<(Borrowed<'py>, Spec)> {
             t.len()
         )));
     }
-    let opt = |k: usize| t.get_item(k).ok().filter(|v| !v.is_none());
+    // Entries past the end are absent, not errors (an IndexError costs as much as a small fill).
+    let opt = |k: usize| if k < t.len() { t.get_item(k).ok().filter(|v| !v.is_none()) } else { None };
     let dist = dist::extract(&t.get_item(1)?)?;
     let key = Key::new(t.get_item(2)?.extract()?, t.get_item(3)?.extract()?);
     let offset = opt(4).map_or(Ok(0), |v| v.extract())?;
