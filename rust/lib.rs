@@ -26,7 +26,8 @@
 
 // Layers, each using only those above it in this list (no cycles):
 // isa, dtype, error, math -> rng -> buffer -> sampler -> kernel -> dispatch
-// -> pool -> parallel -> distribution -> fill -> region -> py.
+// -> pool -> parallel -> distribution -> fill -> region -> batch -> py.
+mod batch;
 mod buffer;
 mod dispatch;
 mod distribution;
@@ -45,6 +46,7 @@ pub mod sampler;
 #[cfg(feature = "python")]
 mod py;
 
+pub use batch::{fill_many, BufferMut, Job, Placement};
 pub use distribution::{Distribution, MIN_WIDTH_IN_STD};
 pub use dtype::Dtype;
 pub use error::Error;

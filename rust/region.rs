@@ -64,6 +64,11 @@ impl Region<'_> {
         self.len() == 0
     }
 
+    /// Checks the region against its tensor (what a fill would refuse).
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        self.runs().map(|_| ())
+    }
+
     fn runs(&self) -> Result<Runs, Error> {
         let bad = |msg: String| Err(Error::InvalidParameter(msg));
         let nd = self.full_shape.len();

@@ -176,3 +176,19 @@ def test_version():
     res = _job("--version")
     assert res.returncode == 0
     assert res.stdout.strip().startswith(f"varscale {varscale.__version__} (")
+
+
+def test_bench_small_tensor_cases_report_ratios_to_torch(capsys):
+    pytest.importorskip("torch")
+    from varscale._cli import bench_small
+    from varscale._cli.timing import Table
+
+    table = Table(0, 0)
+    per_call = bench_small.per_call(table, 1, None)
+    many = bench_small.many_small(table, 1, None)
+    assert set(per_call) == {f"{n} / torch Tensor.normal_" for n in
+                             ("varscale.normal_ (numpy, seed given)", "varscale.torch.normal_ (seed given)")}
+    assert "_backend.fill_many (numpy) / torch Tensor.uniform_ loop" in many
+    assert all(v > 0 for v in [*per_call.values(), *many.values()])
+    assert {r["group"] for r in table.rows} == {"per-call", "many-small"}
+    assert "one call on a (768,) float32 tensor" in capsys.readouterr().out

@@ -15,15 +15,27 @@ import varscale
 from varscale import _core
 
 # A 3 GiB fresh float32 fill on 2 threads takes seconds on this machine, far
-# longer than the bound below; the child reports when it interrupts.
+# longer than the bound below; the child reports when it interrupts. The
+# batched fills write 3 GiB of untouched (np.empty) arrays: 4 MiB ones, each
+# split across the threads, or 16 KiB ones, spread over them in batches.
+FILLS = {  # elements per array (None: one fresh array), the fill
+    "fresh": (None, "varscale.normal((3 << 30) // 4, seed=0, threads=2)"),
+    "fill_many_large": (1024 * 1024, "_core.fill_many(jobs, threads=2)"),
+    "fill_many_small": (64 * 64, "_core.fill_many(jobs, threads=2)"),
+}
 SIGINT_SCRIPT = """
 import sys, time
 import numpy as np
 import varscale
+from varscale import _core
+
+n = {n}
+# untouched memory, built before the signal can come
+jobs = n and [(np.empty(n, np.float32), _core.Normal(0.0, 1.0), 0, i) for i in range((3 << 30) // 4 // n)]
 print("ready", flush=True)
 start = time.monotonic()
 try:
-    varscale.normal((3 << 30) // 4, seed=0, threads=2)
+    {fill}
 except KeyboardInterrupt:
     print(f"interrupted {time.monotonic():.6f} {time.monotonic() - start:.3f}", flush=True)
 else:
@@ -34,8 +46,11 @@ print("next", int(np.isfinite(w).all()), flush=True)
 """
 
 
-def test_sigint_interrupts_a_large_fill_quickly():
-    proc = subprocess.Popen([sys.executable, "-c", SIGINT_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+@pytest.mark.parametrize("fill", FILLS)
+def test_sigint_interrupts_a_large_fill_quickly(fill):
+    n, call = FILLS[fill]
+    script = SIGINT_SCRIPT.replace("{n}", str(n)).replace("{fill}", call)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
         assert proc.stdout.readline().strip() == "ready"

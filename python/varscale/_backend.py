@@ -2,14 +2,15 @@
 
 Everything above this module describes a distribution as a :class:`Dist`
 (built by the initialisers from the fans of the full shape) and asks for a
-new array (:func:`create`) or an in-place fill (:func:`fill`). Only this
+new array (:func:`create`), an in-place fill (:func:`fill`), or many
+in-place fills in one call (:func:`fill_many`). Only this
 module calls ``_core``: a change of the extension's interface changes this
 file alone.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -202,7 +203,7 @@ def fill(out: Out, spec: Spec, seed: Optional[int], stream: int, threads: Option
         if half in FLOAT8_DTYPES:
             _float8_fill(array, dist, half, seed_v, stream_v, threads_v)
         else:
-            _core.fill(array, dist.core, seed_v, stream_v, 0, threads_v, half=half)
+            _core.fill(array, dist.core, seed_v, stream_v, 0, threads_v, None, half)  # positional: cheaper
         return out
     if region is None or full_shape is None:
         raise ValueError("region and full_shape go together: out holds the region of a tensor of full_shape")
@@ -217,3 +218,49 @@ def fill(out: Out, spec: Spec, seed: Optional[int], stream: int, threads: Option
         _core.fill(array.reshape(r.extent), dist.core, seed_v, stream_v, 0, threads_v, half=half,
                    region=(dims, r.start))
     return out
+
+
+#: One job of :func:`fill_many`: ``(out, dist, seed, stream)``.
+FillJob = Tuple[Any, Dist, Optional[int], int]
+
+
+def fill_many(jobs: Iterable[FillJob], threads: Optional[int] = None) -> None:
+    """Fill many arrays in place in one call of the core.
+
+    Parameters
+    ----------
+    jobs : iterable of (out, dist, seed, stream)
+        ``out`` is anything :func:`fill` takes (a writable C-contiguous NumPy
+        array of float16/bfloat16/float32/float64, or a CPU torch tensor);
+        ``dist`` a :class:`Dist`; ``seed`` an int in ``[0, 2**64)`` or None
+        (drawn from the OS); ``stream`` an int in ``[0, 2**64)``.
+    threads : int, optional
+        Worker threads (default: ``VARSCALE_NUM_THREADS`` or all cores).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad job, before anything is written; the message starts with
+        ``buffer i:``, the job's index.
+
+    Notes
+    -----
+    Each array gets exactly what ``fill(out, lambda _: dist, seed, stream,
+    threads)`` writes, bit for bit. Small arrays are spread over the
+    threads, large ones split across them, and the GIL is released once.
+    """
+    threads_v = as_threads(threads)
+    core_jobs: List[Tuple[Any, ...]] = []
+    for i, job in enumerate(jobs):
+        try:
+            out, dist, seed, stream = job
+            if not isinstance(dist, Dist):
+                raise TypeError(f"dist must be a varscale Dist, got {type(dist).__name__}")
+            array, half = as_out(out)
+            if half in FLOAT8_DTYPES:
+                raise TypeError(f"{half} outputs are drawn in the Python layer; fill them with fill(), "
+                                "not fill_many()")
+            core_jobs.append((array, dist.core, as_seed(seed), as_stream(stream), 0, half))
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"buffer {i}: {e}") from None
+    _core.fill_many(core_jobs, threads_v)

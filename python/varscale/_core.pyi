@@ -11,6 +11,7 @@ __all__ = [
     "Constant",
     "generate",
     "fill",
+    "fill_many",
     "supported_isas",
     "best_isa",
     "default_threads",
@@ -74,6 +75,8 @@ class Constant:
     def value(self) -> float: ...
 
 _Distribution = Union[Uniform, Normal, TruncatedNormal, Constant]
+#: ``(full_shape, start)``; the region's extent is the array's shape.
+_Region = Tuple[Sequence[int], Sequence[int]]
 
 def generate(
     shape: Sequence[int],
@@ -84,7 +87,7 @@ def generate(
     offset: int = 0,
     threads: Optional[int] = None,
     isa: Optional[str] = None,
-    region: Optional[Tuple[Sequence[int], Sequence[int]]] = None,
+    region: Optional[_Region] = None,
 ) -> np.ndarray:
     """New C-contiguous array of ``shape`` with elements ``offset..`` of the
     stream ``(seed, stream)`` of ``dist``. ``dtype`` is "float32", "float64",
@@ -101,12 +104,28 @@ def fill(
     threads: Optional[int] = None,
     isa: Optional[str] = None,
     half: Optional[str] = None,
-    region: Optional[Tuple[Sequence[int], Sequence[int]]] = None,
+    region: Optional[_Region] = None,
 ) -> None:
     """Fill a writable C-contiguous float32/float64 array in place with
     elements ``offset..`` of the stream, in flat C order; with ``half``
     ("float16"/"bfloat16"), ``out`` is the uint16 view of such an array.
     Ctrl-C stops a large fill and leaves ``out`` partly written."""
+
+_Job = Union[
+    Tuple[np.ndarray, _Distribution, int, int],
+    Tuple[np.ndarray, _Distribution, int, int, Optional[int]],
+    Tuple[np.ndarray, _Distribution, int, int, Optional[int], Optional[str]],
+    Tuple[np.ndarray, _Distribution, int, int, Optional[int], Optional[str], Optional[_Region]],
+]
+
+def fill_many(jobs: Sequence[_Job], threads: Optional[int] = None, isa: Optional[str] = None) -> None:
+    """Fill many arrays in one call: each job ``(out, dist, seed, stream[,
+    offset[, half[, region]]])`` (entries as in ``fill``; None for a default)
+    gets what ``fill`` of that job alone writes, bit for bit. Small arrays are
+    spread over the threads, large ones split across them; the GIL is
+    released once. Everything is checked before anything is written; errors
+    name the job as ``buffer i``. Ctrl-C stops the call, leaving the arrays
+    partly written."""
 
 def supported_isas() -> list[str]:
     """Instruction-set builds this CPU can run, narrowest first."""

@@ -8,6 +8,7 @@ use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedAr
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+use super::args::RegionArg;
 use super::errors::{check_signals, panic_to_py, to_py};
 use crate::{
     fill, fill_region, generate, generate_region, with_checkpoint, Distribution, Dtype, Element, Error, Key, Options,
@@ -43,6 +44,17 @@ pub(super) enum Place {
     Region { full_shape: Vec<usize>, start: Vec<usize> },
 }
 
+impl Place {
+    /// From `_core`'s `offset` and `region` arguments (at most one given).
+    pub fn new(offset: u64, region: RegionArg) -> PyResult<Place> {
+        match region {
+            None => Ok(Place::Offset(offset)),
+            Some(_) if offset != 0 => Err(PyValueError::new_err("give either offset or region, not both")),
+            Some((full_shape, start)) => Ok(Place::Region { full_shape, start }),
+        }
+    }
+}
+
 /// What one call fills: distribution, stream and options.
 pub(super) struct Job {
     pub place: Place,
@@ -53,7 +65,7 @@ pub(super) struct Job {
 
 /// Runs `f`, without the GIL (and with Ctrl-C checks between slices) when
 /// `bytes` is large enough to be worth it; a panic becomes a RuntimeError.
-fn run<T: Send>(py: Python<'_>, bytes: usize, f: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+pub(super) fn run<T: Send>(py: Python<'_>, bytes: usize, f: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
     let guarded = || catch_unwind(AssertUnwindSafe(f));
     let outcome =
         if bytes >= GIL_MIN_BYTES { py.detach(|| with_checkpoint(check_signals, guarded)) } else { guarded() };

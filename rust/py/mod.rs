@@ -9,38 +9,19 @@
 //! into NumPy without a copy, and maps errors to Python exceptions in one
 //! place (`errors.rs`).
 
+mod args;
 mod array;
 mod dist;
 mod errors;
+mod many;
 
-use std::num::NonZeroUsize;
-
-use numpy::{PyArray1, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArrayMethods, PyUntypedArray};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::{Dtype, Isa, Key, Options};
+use crate::{Isa, Key};
+use args::{options, parse_dtype, parse_out_dtype, RegionArg};
 use array::{fill_array_of, new_array_of, Job, Place, GIL_MIN_BYTES};
-
-fn options(threads: Option<i64>, isa: Option<&str>) -> PyResult<Options> {
-    let threads = match threads {
-        None => None,
-        Some(t) => match usize::try_from(t).ok().and_then(NonZeroUsize::new) {
-            Some(n) => Some(n),
-            None => return Err(PyValueError::new_err(format!("threads must be a positive integer, got {t}"))),
-        },
-    };
-    let isa = match isa {
-        None => None,
-        Some(name) => Some(Isa::from_name(name).ok_or_else(|| {
-            let names: Vec<_> = Isa::ALL.iter().map(|i| i.name()).collect();
-            PyValueError::new_err(format!("unknown isa {name:?}; expected one of {names:?}"))
-        })?),
-    };
-    Ok(Options { threads, isa })
-}
-
-type RegionArg = Option<(Vec<usize>, Vec<usize>)>;
 
 #[allow(clippy::too_many_arguments)]
 fn job(
@@ -54,20 +35,7 @@ fn job(
 ) -> PyResult<Job> {
     let dist = dist::extract(dist)?;
     let opts = options(threads, isa)?;
-    let place = match region {
-        None => Place::Offset(offset),
-        Some(_) if offset != 0 => return Err(PyValueError::new_err("give either offset or region, not both")),
-        Some((full_shape, start)) => Place::Region { full_shape, start },
-    };
-    Ok(Job { place, dist, key: Key::new(seed, stream), opts })
-}
-
-fn parse_dtype(name: &str) -> PyResult<Dtype> {
-    Dtype::from_name(name).ok_or_else(|| {
-        PyTypeError::new_err(format!(
-            "unsupported dtype {name:?}; expected 'float16', 'bfloat16', 'float32' or 'float64'"
-        ))
-    })
+    Ok(Job { place: Place::new(offset, region)?, dist, key: Key::new(seed, stream), opts })
 }
 
 /// A new C-contiguous array of `shape` holding elements `offset ..` of the
@@ -125,21 +93,7 @@ fn fill(
         let name = out.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string());
         return Err(PyTypeError::new_err(format!("out must be a float32 or float64 numpy array, got {name}")));
     };
-    let dtype = match half {
-        Some(name) => Dtype::from_name(name).filter(|d| d.is_half()).ok_or_else(|| {
-            PyTypeError::new_err(format!("unknown half type {name:?}; expected 'float16' or 'bfloat16'"))
-        })?,
-        None => match Dtype::from_name(&array.dtype().to_string()) {
-            Some(d) if !d.is_half() => d,
-            _ => {
-                return Err(PyTypeError::new_err(format!(
-                    "out must be a float32 or float64 numpy array (or the uint16 view of a float16/bfloat16 \
-                     one, with half=...), got array of dtype {}",
-                    array.dtype()
-                )))
-            }
-        },
-    };
+    let dtype = parse_out_dtype(array, half)?;
     fill_array_of(py, dtype, array, &job)
 }
 
@@ -179,6 +133,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     dist::register(m)?;
     m.add_function(wrap_pyfunction!(generate, m)?)?;
     m.add_function(wrap_pyfunction!(fill, m)?)?;
+    m.add_function(wrap_pyfunction!(many::fill_many, m)?)?;
     m.add_function(wrap_pyfunction!(supported_isas, m)?)?;
     m.add_function(wrap_pyfunction!(best_isa, m)?)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;

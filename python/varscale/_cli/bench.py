@@ -8,20 +8,21 @@ mapped. Ratios to it say how close a random fill comes to the memory system.
 
 The varscale and fill-limit cases are timed round-robin (one run of each per
 round, ``--repeat`` rounds) so their ratios compare like conditions; NumPy
-and the others are timed three times each. The table shows medians. Run with
-``python -m varscale bench`` (or ``python benches/compare.py``).
+and the others are timed three times each. The small-tensor cases (one call
+on a (768,) tensor; 1,500 (64, 64) tensors one call each or in one batched
+call) run round-robin against torch's own ops (``bench_small.py``). The
+table shows medians. Run with ``python -m varscale bench`` (or
+``python benches/compare.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import gc
 import json
 import math
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -32,53 +33,14 @@ import numpy as np
 import varscale
 from varscale import _core
 
+from . import bench_small
+from .timing import Table, round_robin, time_runs
+
 # GPT-2 small (124M): token/position embeddings and 12 blocks of
 # attention (qkv, proj) and MLP (fc, proj) weights plus layer-norm and bias vectors.
 GPT2_SMALL = [(50257, 768), (1024, 768)] + 12 * [
     (2304, 768), (2304,), (768, 768), (768,), (3072, 768), (3072,), (768, 3072), (768,), (768,), (768,),
 ]
-
-
-def _round_robin(cases: List[Tuple[str, Callable[[], Any]]], repeat: int) -> Dict[str, List[float]]:
-    """Times every case once per round, for `repeat` rounds: cases whose
-    ratios are reported are measured under the same conditions (this VM's
-    memory bandwidth drifts by tens of percent over a minute)."""
-    times: Dict[str, List[float]] = {name: [] for name, _ in cases}
-    for _ in range(repeat):
-        for name, fn in cases:
-            times[name] += _time(fn, 1)
-    return times
-
-
-def _time(fn: Callable[[], Any], repeat: int) -> List[float]:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-        del result  # fresh cases: free before the next allocation
-    return times
-
-
-class Table:
-    def __init__(self, nbytes: int, elems: int) -> None:
-        self.rows: List[Dict[str, Any]] = []
-        self.nbytes, self.elems = nbytes, elems
-
-    def add(self, group: str, name: str, times: List[float], elems: Optional[int] = None,
-            nbytes: Optional[int] = None) -> Dict[str, Any]:
-        med = statistics.median(times)
-        e, b = elems or self.elems, nbytes or self.nbytes
-        row = {"group": group, "name": name, "median_s": med, "min_s": min(times), "runs": len(times),
-               "gsamples_per_s": e / med / 1e9, "gb_per_s": b / med / 1e9}
-        self.rows.append(row)
-        print(f"  {group:<12} {name:<46} {med * 1e3:10.2f} ms {row['gsamples_per_s']:8.3f} G/s "
-              f"{row['gb_per_s']:7.2f} GB/s", flush=True)
-        return row
-
-    def find(self, group: str, name: str) -> Dict[str, Any]:
-        return next(r for r in self.rows if r["group"] == group and r["name"] == name)
 
 
 def _large(table: Table, dtype: str, n: int, repeat: int, threads: Optional[int]) -> None:
@@ -98,18 +60,19 @@ def _large(table: Table, dtype: str, n: int, repeat: int, threads: Optional[int]
         ("varscale.truncated_normal_ in place",
          lambda: varscale.truncated_normal_(buf, 0.0, std, -2 * std, 2 * std, seed=1, threads=threads)),
     ]
-    for name, times in _round_robin(cases, repeat).items():
+    for name, times in round_robin(cases, repeat).items():
         table.add(g, name, times)
 
     rng = np.random.default_rng(1)
     np_dtype: Any = dtype  # a float dtype name, as NumPy accepts it
     np_repeat = max(1, min(repeat, 3))  # numpy is slow; medians of 3
-    table.add(g, "numpy random(dtype) fresh", _time(lambda: rng.random(n, dtype=np_dtype), np_repeat))
-    table.add(g, "numpy random(out=) in place", _time(lambda: rng.random(dtype=np_dtype, out=buf), np_repeat))
-    table.add(g, "numpy standard_normal(dtype) fresh", _time(lambda: rng.standard_normal(n, dtype=np_dtype), np_repeat))
+    table.add(g, "numpy random(dtype) fresh", time_runs(lambda: rng.random(n, dtype=np_dtype), np_repeat))
+    table.add(g, "numpy random(out=) in place", time_runs(lambda: rng.random(dtype=np_dtype, out=buf), np_repeat))
+    table.add(g, "numpy standard_normal(dtype) fresh",
+              time_runs(lambda: rng.standard_normal(n, dtype=np_dtype), np_repeat))
     if dtype == "float32":
         table.add(g, "numpy uniform(-b, b).astype(float32)",
-                  _time(lambda: rng.uniform(-bound, bound, n).astype(np.float32), np_repeat))
+                  time_runs(lambda: rng.uniform(-bound, bound, n).astype(np.float32), np_repeat))
     _torch_cases(table, g, dtype, n, np_repeat, bound, std)
     _jax_cases(table, g, dtype, n, np_repeat, bound, std)
 
@@ -121,10 +84,10 @@ def _torch_cases(table: Table, g: str, dtype: str, n: int, repeat: int, bound: f
         print(f"  {g:<12} torch not installed: skipped")
         return
     t = torch.empty(n, dtype=getattr(torch, dtype))
-    table.add(g, "torch.nn.init.uniform_", _time(lambda: torch.nn.init.uniform_(t, -bound, bound), repeat))
-    table.add(g, "torch.nn.init.normal_", _time(lambda: torch.nn.init.normal_(t, 0.0, std), repeat))
+    table.add(g, "torch.nn.init.uniform_", time_runs(lambda: torch.nn.init.uniform_(t, -bound, bound), repeat))
+    table.add(g, "torch.nn.init.normal_", time_runs(lambda: torch.nn.init.normal_(t, 0.0, std), repeat))
     table.add(g, "torch.nn.init.trunc_normal_",
-              _time(lambda: torch.nn.init.trunc_normal_(t, 0.0, std, -2 * std, 2 * std), 1))
+              time_runs(lambda: torch.nn.init.trunc_normal_(t, 0.0, std, -2 * std, 2 * std), 1))
 
 
 def _jax_cases(table: Table, g: str, dtype: str, n: int, repeat: int, bound: float, std: float) -> None:
@@ -143,7 +106,7 @@ def _jax_cases(table: Table, g: str, dtype: str, n: int, repeat: int, bound: flo
     }
     for name, f in fns.items():
         f(key).block_until_ready()  # compile
-        table.add(g, name, _time(functools.partial(_block_until_ready, f, key), repeat))
+        table.add(g, name, time_runs(functools.partial(_block_until_ready, f, key), repeat))
 
 
 def _block_until_ready(f: Callable[[Any], Any], key: Any) -> Any:
@@ -167,19 +130,21 @@ def _small(table: Table, repeat: int) -> None:
 
     small = [s for s in shapes if math.prod(s) < 1_000_000]
     small_elems = sum(math.prod(s) for s in small)
-    table.add(g, "varscale Generator.normal, all tensors", _time(lambda: with_varscale(shapes), repeat), elems,
+    table.add(g, "varscale Generator.normal, all tensors", time_runs(lambda: with_varscale(shapes), repeat), elems,
               nbytes)
-    table.add(g, "numpy standard_normal*0.02, all tensors", _time(lambda: with_numpy(shapes), repeat), elems,
+    table.add(g, "numpy standard_normal*0.02, all tensors", time_runs(lambda: with_numpy(shapes), repeat), elems,
               nbytes)
-    table.add(g, f"varscale, {len(small)} tensors < 1M elements", _time(lambda: with_varscale(small), repeat),
+    table.add(g, f"varscale, {len(small)} tensors < 1M elements", time_runs(lambda: with_varscale(small), repeat),
               small_elems, 4 * small_elems)
-    table.add(g, f"numpy, {len(small)} tensors < 1M elements", _time(lambda: with_numpy(small), repeat),
+    table.add(g, f"numpy, {len(small)} tensors < 1M elements", time_runs(lambda: with_numpy(small), repeat),
               small_elems, 4 * small_elems)
     tiny = [(768,)] * 200
     table.add(g, "varscale.normal((768,)) x 200 (per-call cost)",
-              _time(lambda: [varscale.normal(s, 0.0, 0.02, seed=0) for s in tiny], repeat), 768 * 200, 4 * 768 * 200)
+              time_runs(lambda: [varscale.normal(s, 0.0, 0.02, seed=0) for s in tiny], repeat), 768 * 200,
+              4 * 768 * 200)
     table.add(g, "numpy standard_normal((768,)) x 200",
-              _time(lambda: [np.random.default_rng(0).standard_normal(s, dtype=np.float32) for s in tiny], repeat),
+              time_runs(lambda: [np.random.default_rng(0).standard_normal(s, dtype=np.float32) for s in tiny],
+                        repeat),
               768 * 200, 4 * 768 * 200)
 
 
@@ -240,7 +205,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--threads", type=int, default=None, help="varscale threads (default: all cores)")
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--json", default=None, help="write all results to this file")
-    p.add_argument("--no-small", action="store_true", help="skip the GPT-2 small-tensor case")
+    p.add_argument("--no-large", action="store_true", help="skip the large-tensor cases")
+    p.add_argument("--no-small", action="store_true",
+                   help="skip the small-tensor cases (GPT-2 small, per call on (768,), 1,500 x (64, 64))")
     p.add_argument("--no-rss", action="store_true", help="skip the peak-RSS measurement")
     p.add_argument("--plot", default=None, metavar="FILE.png",
                    help="bar chart of G samples/s per case (needs matplotlib)")
@@ -255,7 +222,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("varscale benchmark: " + ", ".join(f"{k}={v}" for k, v in info.items()))
     results: Dict[str, Any] = {"info": info, "ratios": {}}
     tables = []
-    for dtype in args.dtypes.split(","):
+    for dtype in [] if args.no_large else args.dtypes.split(","):
         n = int(args.gib * 2**30) // np.dtype(dtype).itemsize
         table = Table(n * np.dtype(dtype).itemsize, n)
         print(f"\n{args.gib:g} GiB of {dtype} ({n / 1e6:.0f} M elements), median of {args.repeat} runs:")
@@ -266,6 +233,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.no_small:
         table = Table(0, 0)
         _small(table, args.repeat)
+        results["ratios"]["per_call"] = bench_small.per_call(table, args.repeat, args.threads)
+        results["ratios"]["many_small"] = bench_small.many_small(table, args.repeat, args.threads)
         tables.append(table)
     if not args.no_rss:
         print("\npeak RSS of one fresh fill (child process):")
