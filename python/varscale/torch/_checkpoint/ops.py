@@ -17,6 +17,7 @@ import torch
 
 import varscale
 
+from ... import _backend
 from .boxes import Box
 
 Op = Dict[str, Any]
@@ -121,6 +122,28 @@ def fill_box(out: np.ndarray, shape: Tuple[int, ...], box: Box, base: Op, partia
         part = Box(shape, op["box"][0], op["box"][1]).intersect(box)
         if part is not None:
             target[part.relative_to(box)] = op["value"]
+
+
+def batch_dist(base: Op) -> Optional[_backend.Dist]:
+    """The core distribution of a whole-tensor random or constant operation, or None (computed ones)."""
+    kind = base["op"]
+    if kind == "normal":
+        return _backend.normal(base["mean"], base["std"])
+    if kind == "uniform":
+        return _backend.uniform(base["low"], base["high"])
+    if kind == "truncated_normal":
+        return _backend.truncated_normal(base["mean"], base["std"], base["low"], base["high"])
+    if kind == "constant":
+        return _backend.constant(base["value"])
+    return None
+
+
+def apply_partial(out: np.ndarray, shape: Tuple[int, ...], partial: List[Op]) -> None:
+    """Apply the constants on parts of the tensor (``w[padding_idx] = 0``) to its whole values ``out``."""
+    whole = Box.whole(shape)
+    target = out.reshape(shape)
+    for op in partial:
+        target[Box(shape, op["box"][0], op["box"][1]).relative_to(whole)] = op["value"]
 
 
 def tensor_box(shape: Tuple[int, ...], dtype: torch.dtype, base: Op, partial: List[Op], seed: int, stream: int,

@@ -17,13 +17,16 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 import torch
 from torch import nn
 
+from ..._backend import fill_many
 from .._modules import param_stream
 from .boxes import Box, Region
-from .ops import as_numpy, fill_box, resolve, tensor_box
+from .ops import apply_partial, as_numpy, batch_dist, fill_box, resolve, tensor_box
 from .record import record_build, storage_key
 from .safetensors_writer import Progress, TensorToWrite, write_checkpoint
 
 FORMAT = "varscale.InitPlan/1"
+# dtypes the core's batched path fills (float8 is drawn in the Python layer)
+_BATCHED_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
 _DTYPE_NAMES = {torch.float32: "float32", torch.float64: "float64", torch.float16: "float16",
                 torch.bfloat16: "bfloat16", torch.float8_e4m3fn: "float8_e4m3fn", torch.float8_e5m2: "float8_e5m2"}
 
@@ -183,6 +186,7 @@ class InitPlan:
             raise ValueError("this plan was loaded from JSON: pass the model's build callable to materialize(build)")
         model, _ = record_build(build)
         new: Dict[int, nn.Parameter] = {}
+        batched: List[Tuple[torch.Tensor, Dict[str, Any], Any]] = []
         for module_name, module in model.named_modules():
             for pname, p in list(module._parameters.items()):
                 if p is None:
@@ -190,8 +194,19 @@ class InitPlan:
                 key = storage_key(p)
                 if key not in new:
                     qual = f"{module_name}.{pname}" if module_name else pname
-                    new[key] = nn.Parameter(self.tensor(qual, dtype=p.dtype), requires_grad=p.requires_grad)
+                    e = self._entry(qual)
+                    dist = batch_dist(e["base"]) if p.dtype in _BATCHED_DTYPES else None
+                    if dist is not None:
+                        values = torch.empty(tuple(e["shape"]), dtype=p.dtype)  # filled below, in one call
+                        batched.append((values, e, dist))
+                    else:
+                        values = self.tensor(qual, dtype=p.dtype)
+                    new[key] = nn.Parameter(values, requires_grad=p.requires_grad)
                 module._parameters[pname] = new[key]
+        # the random tensors in one call of the core: one GIL release, parallel across tensors
+        fill_many([(as_numpy(t), dist, self.seed, e["stream"]) for t, e, dist in batched])
+        for t, e, _ in batched:
+            apply_partial(as_numpy(t), tuple(e["shape"]), e["partial"])
         return model
 
     # ------------------------------------------------------------ files
