@@ -17,10 +17,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .._checks import HALF_DTYPES, SUPPORTED_DTYPES, register_out_type
+from .._checks import FLOAT8_DTYPES, HALF_DTYPES, SUPPORTED_DTYPES, register_out_type
 
+#: torch dtypes varscale fills, by varscale's (and ml_dtypes') name
 DTYPE_NAMES = {torch.float16: "float16", torch.bfloat16: "bfloat16", torch.float32: "float32",
-               torch.float64: "float64"}
+               torch.float64: "float64", torch.float8_e4m3fn: "float8_e4m3fn", torch.float8_e5m2: "float8_e5m2"}
 FLOAT_DTYPES = tuple(DTYPE_NAMES)
 
 _increment_version = getattr(getattr(torch.autograd, "graph", None), "increment_version", None)
@@ -28,7 +29,8 @@ _increment_version = getattr(getattr(torch.autograd, "graph", None), "increment_
 
 def numpy_view(tensor: Tensor) -> Tuple[np.ndarray, Optional[str]]:
     """The NumPy array sharing ``tensor``'s memory that the core fills, and the
-    half dtype name when it is the uint16 view of a float16/bfloat16 tensor."""
+    half dtype name when it is the uint16 view of a float16/bfloat16 tensor (the
+    uint8 view of a float8 one)."""
     if tensor.device.type != "cpu":
         raise ValueError(f"out is on device {tensor.device}; varscale fills CPU tensors")
     if tensor.dtype not in DTYPE_NAMES:
@@ -38,6 +40,8 @@ def numpy_view(tensor: Tensor) -> Tuple[np.ndarray, Optional[str]]:
     name = DTYPE_NAMES[tensor.dtype]
     if name in HALF_DTYPES:
         return tensor.detach().view(torch.int16).numpy().view(np.uint16), name
+    if name in FLOAT8_DTYPES:
+        return tensor.detach().view(torch.uint8).numpy(), name
     return tensor.detach().numpy(), None
 
 

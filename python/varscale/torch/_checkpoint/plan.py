@@ -19,6 +19,7 @@ from torch import nn
 
 from ..._backend import fill_many
 from .._modules import param_stream
+from .._writer import DTYPE_NAMES
 from .boxes import Box, Region
 from .ops import apply_partial, as_numpy, batch_dist, fill_box, resolve, tensor_box
 from .record import record_build, storage_key
@@ -27,8 +28,7 @@ from .safetensors_writer import Progress, TensorToWrite, write_checkpoint
 FORMAT = "varscale.InitPlan/1"
 # dtypes the core's batched path fills (float8 is drawn in the Python layer)
 _BATCHED_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
-_DTYPE_NAMES = {torch.float32: "float32", torch.float64: "float64", torch.float16: "float16",
-                torch.bfloat16: "bfloat16", torch.float8_e4m3fn: "float8_e4m3fn", torch.float8_e5m2: "float8_e5m2"}
+_DTYPE_NAMES = DTYPE_NAMES
 
 
 def _stream(name: str) -> int:
