@@ -140,26 +140,28 @@ FLOAT8_CHUNK = 1 << 22
 
 
 def _float8_fill(array: np.ndarray, dist: Dist, dtype_name: str, seed: int, stream: int, threads: Optional[int],
-                 place: Optional[Tuple[Tuple[int, ...], Tuple[int, ...], Tuple[int, ...]]] = None) -> None:
+                 place: Union[int, Tuple[Tuple[int, ...], Tuple[int, ...], Tuple[int, ...]], None] = None) -> None:
     """Fill a float8 array: float32 samples of ``dist`` narrowed to the type's values inside its bounds, rounded.
 
-    ``place`` is ``(full_shape, start, extent)`` for a region; without it the
-    flat array is drawn in chunks of ``FLOAT8_CHUNK`` (bounded temporaries).
+    ``place`` is ``(full_shape, start, extent)`` for a region, or the flat
+    offset of the array's first element; the flat case is drawn in chunks of
+    ``FLOAT8_CHUNK`` (bounded temporaries).
     """
     from ._float8 import narrowed_params
 
     names = PARAM_NAMES[dist.kind]
     params = narrowed_params(dist.kind, dict(zip(names, dist.params)), dtype_name)
+    base = 0 if place is None or isinstance(place, tuple) else place
     narrow = Dist(dist.kind, [params[n] for n in names])
     target = array.view(numpy_dtype(dtype_name)).reshape(-1)
-    if place is not None:
+    if isinstance(place, tuple):
         full, start, extent = place
         wide = _core.generate(extent, "float32", narrow.core, seed, stream, 0, threads, region=(full, start))
         target[...] = wide.reshape(-1).astype(target.dtype)
         return
     for begin in range(0, target.size, FLOAT8_CHUNK):
         count = min(FLOAT8_CHUNK, target.size - begin)
-        wide = _core.generate((count,), "float32", narrow.core, seed, stream, begin, threads)
+        wide = _core.generate((count,), "float32", narrow.core, seed, stream, base + begin, threads)
         target[begin:begin + count] = wide.astype(target.dtype)
 
 
@@ -264,3 +266,35 @@ def fill_many(jobs: Iterable[FillJob], threads: Optional[int] = None) -> None:
         except (TypeError, ValueError) as e:
             raise type(e)(f"buffer {i}: {e}") from None
     _core.fill_many(core_jobs, threads_v)
+
+
+def fill_range(out: np.ndarray, dist: Dist, seed: int, stream: int, offset: int, threads: Optional[int] = None) -> None:
+    """Fill ``out`` with the elements ``offset, offset + 1, ...`` of the stream of ``dist``, in flat C order.
+
+    Parameters
+    ----------
+    out : numpy.ndarray
+        A writable C-contiguous array of a supported dtype: element ``k`` gets
+        element ``offset + k`` of the tensor whose flat range this is.
+    dist : Dist
+        The distribution.
+    seed, stream : int
+        The generator's key.
+    offset : int
+        Flat index, in the whole tensor, of ``out``'s first element.
+    threads : int, optional
+        Worker threads.
+
+    Notes
+    -----
+    The same values as the part of a ``fill`` of the whole tensor, for a
+    contiguous flat range: no per-row work, as a region fill would do.
+    """
+    array, half = as_out(out)
+    if array.size == 0:
+        return
+    threads_v = as_threads(threads)
+    if half in FLOAT8_DTYPES:
+        _float8_fill(array, dist, half, as_seed(seed), as_stream(stream), threads_v, int(offset))
+    else:
+        _core.fill(array, dist.core, as_seed(seed), as_stream(stream), int(offset), threads_v, None, half)

@@ -76,6 +76,26 @@ class Box:
         """Index of this box inside an array holding ``outer`` (this box must lie inside it)."""
         return tuple(slice(s - o, s - o + e) for s, o, e in zip(self.start, outer.start, self.extent))
 
+    def flat_range(self) -> Optional[Tuple[int, int]]:
+        """``(offset, count)`` when the box is one contiguous run of the tensor in flat C order, else None.
+
+        It is when, for some axis ``k``, every axis before ``k`` has extent 1
+        and every axis after ``k`` is whole.
+        """
+        n = len(self.shape)
+        contiguous = n == 0 or any(
+            all(e == 1 for e in self.extent[:k]) and self.extent[k + 1:] == self.shape[k + 1:] for k in range(n))
+        if not contiguous:
+            return None
+        offset, stride = 0, 1
+        for s, size in zip(reversed(self.start), reversed(self.shape)):
+            offset += s * stride
+            stride *= size
+        count = 1
+        for e in self.extent:
+            count *= e
+        return offset, count
+
     def to_json(self) -> List[List[int]]:
         """``[start, extent]`` lists, for a JSON plan."""
         return [list(self.start), list(self.extent)]

@@ -101,6 +101,13 @@ def fill_box(out: np.ndarray, shape: Tuple[int, ...], box: Box, base: Op, partia
     ``out`` is any writable NumPy array of the box's elements in C order
     (float32/float64/float16/bfloat16/float8: see varscale's ``dtype=``).
     """
+    flat = box.flat_range()
+    dist = batch_dist(base)
+    if flat is not None and dist is not None and base["op"] != "constant":
+        # a contiguous run of the tensor (every file window is one): fill it by flat offset
+        _backend.fill_range(out.reshape(-1), dist, seed, stream, flat[0])
+        _apply_partial_box(out.reshape(box.extent), shape, box, partial)
+        return
     region = box.region()
     kind = base["op"]
     whole = box.is_whole()
@@ -118,6 +125,10 @@ def fill_box(out: np.ndarray, shape: Tuple[int, ...], box: Box, base: Op, partia
     else:
         values = _torch_fill(base, shape, seed, stream)[region].reshape(box.extent)
         target[...] = values.to(torch.float64).numpy().astype(target.dtype)
+    _apply_partial_box(target, shape, box, partial)
+
+
+def _apply_partial_box(target: np.ndarray, shape: Tuple[int, ...], box: Box, partial: List[Op]) -> None:
     for op in partial:
         part = Box(shape, op["box"][0], op["box"][1]).intersect(box)
         if part is not None:
