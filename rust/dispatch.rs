@@ -54,20 +54,18 @@ fn fill_portable<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &
     kernel::fill_run::<R, S, PortableBackend>(s, key, first, out)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma,aes")]
-fn fill_avx2<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
-    kernel::fill_run::<R, S, Avx2Backend>(s, key, first, out)
+/// `$name`: [`kernel::fill_run`] compiled with the CPU features `$features`
+/// and the generator rounds of `$backend` (x86-64 only).
+macro_rules! x86_build {
+    ($name:ident, $backend:ty, $features:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $name<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
+            kernel::fill_run::<R, S, $backend>(s, key, first, out)
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma,aes,vaes")]
-fn fill_avx2_vaes<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
-    kernel::fill_run::<R, S, Avx2VaesBackend>(s, key, first, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,fma,aes,vaes")]
-fn fill_avx512<R: CounterRng, S: Sampler>(s: &S, key: &Key, first: u64, out: &mut [MaybeUninit<S::Out>]) {
-    kernel::fill_run::<R, S, Avx512Backend>(s, key, first, out)
-}
+x86_build!(fill_avx2, Avx2Backend, "avx2,fma,aes");
+x86_build!(fill_avx2_vaes, Avx2VaesBackend, "avx2,fma,aes,vaes");
+x86_build!(fill_avx512, Avx512Backend, "avx512f,avx512bw,avx512dq,avx512vl,fma,aes,vaes");

@@ -54,6 +54,28 @@ fn bits<T: Bits>(v: &[T]) -> Vec<u64> {
     v.iter().map(|&x| x.bits()).collect()
 }
 
+/// The `#[test]`s `$f32`, `$f64` and `$half` running `$check` for f32, for
+/// f64, and for f16 and bf16.
+macro_rules! tests_per_float_type {
+    ($check:ident: $f32:ident, $f64:ident, $half:ident) => {
+        #[test]
+        fn $f32() {
+            $check::<f32>();
+        }
+
+        #[test]
+        fn $f64() {
+            $check::<f64>();
+        }
+
+        #[test]
+        fn $half() {
+            $check::<half::f16>();
+            $check::<half::bf16>();
+        }
+    };
+}
+
 fn builds_agree<T: Bits>() {
     let n = 5000;
     for d in dists() {
@@ -65,21 +87,7 @@ fn builds_agree<T: Bits>() {
     }
 }
 
-#[test]
-fn every_instruction_set_gives_the_same_bits_f32() {
-    builds_agree::<f32>();
-}
-
-#[test]
-fn every_instruction_set_gives_the_same_bits_f64() {
-    builds_agree::<f64>();
-}
-
-#[test]
-fn every_instruction_set_gives_the_same_bits_f16_bf16() {
-    builds_agree::<half::f16>();
-    builds_agree::<half::bf16>();
-}
+tests_per_float_type!(builds_agree: every_instruction_set_gives_the_same_bits_f32, every_instruction_set_gives_the_same_bits_f64, every_instruction_set_gives_the_same_bits_f16_bf16);
 
 fn threads_and_slices_agree<T: Bits>() {
     // Several chunks, and a length that is not a multiple of a group.
@@ -103,21 +111,7 @@ fn threads_and_slices_agree<T: Bits>() {
     }
 }
 
-#[test]
-fn threads_chunks_and_slices_give_the_same_bits_f32() {
-    threads_and_slices_agree::<f32>();
-}
-
-#[test]
-fn threads_chunks_and_slices_give_the_same_bits_f64() {
-    threads_and_slices_agree::<f64>();
-}
-
-#[test]
-fn threads_chunks_and_slices_give_the_same_bits_f16_bf16() {
-    threads_and_slices_agree::<half::f16>();
-    threads_and_slices_agree::<half::bf16>();
-}
+tests_per_float_type!(threads_and_slices_agree: threads_chunks_and_slices_give_the_same_bits_f32, threads_chunks_and_slices_give_the_same_bits_f64, threads_chunks_and_slices_give_the_same_bits_f16_bf16);
 
 /// Element i of an f16/bf16 fill is element i of the f32 fill rounded to
 /// nearest even (bounded distributions: then kept inside the bound).

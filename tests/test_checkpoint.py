@@ -181,12 +181,9 @@ class _Uninitialised(torch.nn.Module):
         self.p = torch.nn.Parameter(torch.empty(3))
 
 
-class _ReinitialisedAfterUnsupported(torch.nn.Module):
+class _ReinitialisedAfterUnsupported(_ScaledAfterInit):
     def __init__(self):
         super().__init__()
-        self.lin = torch.nn.Linear(4, 4)
-        with torch.no_grad():
-            self.lin.weight.mul_(0.5)
         torch.nn.init.xavier_uniform_(self.lin.weight)  # overrides the mul_: nothing is lost
 
 

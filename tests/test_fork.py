@@ -67,8 +67,19 @@ def run_script(tmp_path, body: str, timeout: float = TIMEOUT_S) -> str:
     return out
 
 
+def run_ok(tmp_path, body: str) -> None:
+    """run_script, and the scenario must reach its end (it then prints "ok")."""
+    out = run_script(tmp_path, textwrap.dedent(body) + 'print("ok")\n')
+    assert out.strip() == "ok"
+
+
+def run_workers(tmp_path, body: str) -> None:
+    """run_ok for a body that leaves its workers' results in ``got``: they must equal the parent's REF."""
+    run_ok(tmp_path, textwrap.dedent(body) + "assert list(got) == REF, (got, REF)\n")
+
+
 def test_os_fork_child_gets_the_same_values(tmp_path):
-    out = run_script(tmp_path, """
+    run_ok(tmp_path, """
         pid = os.fork()
         if pid == 0:
             ok = [work(i) for i in range(4)] == REF
@@ -77,14 +88,12 @@ def test_os_fork_child_gets_the_same_values(tmp_path):
         assert os.waitstatus_to_exitcode(status) == 0, status
         # and the parent's pool still works
         assert [work(i) for i in range(4)] == REF
-        print("ok")
     """)
-    assert out.strip() == "ok"
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_multiprocessing_start_methods_and_pool(tmp_path, method):
-    out = run_script(tmp_path, f"""
+    run_workers(tmp_path, f"""
         import multiprocessing as mp
         ctx = mp.get_context({method!r})
         p = ctx.Process(target=work, args=(0,))
@@ -92,15 +101,12 @@ def test_multiprocessing_start_methods_and_pool(tmp_path, method):
         assert p.exitcode == 0, p.exitcode
         with ctx.Pool(2) as pool:
             got = pool.map_async(work, range(4)).get(timeout={TIMEOUT_S / 2})
-        assert got == REF, (got, REF)
-        print("ok")
     """)
-    assert out.strip() == "ok"
 
 
 def test_torch_dataloader_fork_workers(tmp_path):
     pytest.importorskip("torch")
-    out = run_script(tmp_path, """
+    run_workers(tmp_path, """
         import torch
         from torch.utils.data import DataLoader, Dataset
         class Weights(Dataset):
@@ -111,20 +117,14 @@ def test_torch_dataloader_fork_workers(tmp_path):
         loader = DataLoader(Weights(), batch_size=None, num_workers=2, multiprocessing_context="fork",
                             timeout=60)
         got = [int(x) for x in loader]
-        assert got == REF, (got, REF)
-        print("ok")
     """)
-    assert out.strip() == "ok"
 
 
 def test_dask_processes_scheduler_with_fork_context(tmp_path):
     pytest.importorskip("dask")
-    out = run_script(tmp_path, """
+    run_workers(tmp_path, """
         import dask
         with dask.config.set({"multiprocessing.context": "fork"}):
             got = dask.compute(*[dask.delayed(work)(i) for i in range(4)], scheduler="processes",
                                num_workers=2)
-        assert list(got) == REF, (got, REF)
-        print("ok")
     """)
-    assert out.strip() == "ok"

@@ -109,26 +109,26 @@ def dtype_max(name: str) -> float:
     return float(np.finfo(np.dtype(name)).max)
 
 
+def _as_u64(name: str, value: Any) -> int:
+    """``value`` as an int in [0, 2**64), else a TypeError/ValueError naming ``name``."""
+    if type(value) is int and 0 <= value <= MAX_U64:  # the common case, without the general checks
+        return value
+    s = _as_int(name, value)
+    if not 0 <= s <= MAX_U64:
+        raise ValueError(f"{name} must be in [0, 2**64), got {s}")
+    return s
+
+
 def as_seed(seed: Optional[int]) -> int:
     """A 64-bit seed; None draws one from the operating system's entropy."""
     if seed is None:
         return secrets.randbits(64)
-    if type(seed) is int and 0 <= seed <= MAX_U64:  # the common case, without the general checks
-        return seed
-    s = _as_int("seed", seed)
-    if not 0 <= s <= MAX_U64:
-        raise ValueError(f"seed must be in [0, 2**64), got {s}")
-    return s
+    return _as_u64("seed", seed)
 
 
 def as_stream(stream: int) -> int:
     """A 64-bit stream number."""
-    if type(stream) is int and 0 <= stream <= MAX_U64:  # the common case, without the general checks
-        return stream
-    s = _as_int("stream", stream)
-    if not 0 <= s <= MAX_U64:
-        raise ValueError(f"stream must be in [0, 2**64), got {s}")
-    return s
+    return _as_u64("stream", stream)
 
 
 def as_threads(threads: Optional[int]) -> Optional[int]:

@@ -179,42 +179,41 @@ class Orthogonal(keras.initializers.Orthogonal):
         return _draw(self, dims, dtype, sample)
 
 
+# (shape, first parameter, second parameter, dtype name, seed, stream) -> array
+TwoParamSampler = Callable[[tuple[int, ...], float, float, str, int, int], np.ndarray]
+
+
+def _two_param_call(first: str, second: str, sample: TwoParamSampler) -> Callable[[Any, Any, Any], Any]:
+    """The ``__call__`` of an initialiser drawn from its two float attributes ``first`` and ``second``."""
+
+    def __call__(self: Any, shape: Any, dtype: Any = None) -> Any:
+        """Draw an array of ``shape``."""
+        a, b = float(getattr(self, first)), float(getattr(self, second))
+        return _draw(self, shape, dtype, lambda d, t, seed, r: sample(d, a, b, t, seed, r))
+
+    return __call__
+
+
 @_register
 class TruncatedNormal(keras.initializers.TruncatedNormal):
     """``keras.initializers.TruncatedNormal(mean=0.0, stddev=0.05, seed=None)``
     drawn by varscale: ``N(mean, stddev^2)`` within ``mean +- 2 stddev``."""
 
-    mean: float
-    stddev: float
-
-    def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        """Draw an array of ``shape``."""
-        m, s = float(self.mean), float(self.stddev)
-        return _draw(self, shape, dtype, lambda d, t, seed, r: _vs.truncated_normal(
-            d, m, s, m - 2.0 * s, m + 2.0 * s, dtype=t, seed=seed, stream=r))
+    __call__ = _two_param_call("mean", "stddev", lambda d, m, s, t, seed, r: _vs.truncated_normal(
+        d, m, s, m - 2.0 * s, m + 2.0 * s, dtype=t, seed=seed, stream=r))
 
 
 @_register
 class RandomNormal(keras.initializers.RandomNormal):
     """``keras.initializers.RandomNormal(mean=0.0, stddev=0.05, seed=None)`` drawn by varscale."""
 
-    mean: float
-    stddev: float
-
-    def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        """Draw an array of ``shape``."""
-        m, s = float(self.mean), float(self.stddev)
-        return _draw(self, shape, dtype, lambda d, t, seed, r: _vs.normal(d, m, s, dtype=t, seed=seed, stream=r))
+    __call__ = _two_param_call("mean", "stddev", lambda d, m, s, t, seed, r: _vs.normal(
+        d, m, s, dtype=t, seed=seed, stream=r))
 
 
 @_register
 class RandomUniform(keras.initializers.RandomUniform):
     """``keras.initializers.RandomUniform(minval=-0.05, maxval=0.05, seed=None)`` drawn by varscale."""
 
-    minval: float
-    maxval: float
-
-    def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        """Draw an array of ``shape``."""
-        lo, hi = float(self.minval), float(self.maxval)
-        return _draw(self, shape, dtype, lambda d, t, seed, r: _vs.uniform(d, lo, hi, dtype=t, seed=seed, stream=r))
+    __call__ = _two_param_call("minval", "maxval", lambda d, lo, hi, t, seed, r: _vs.uniform(
+        d, lo, hi, dtype=t, seed=seed, stream=r))

@@ -42,6 +42,24 @@ pub fn word_pairs(words: &Words) -> [u64; 2 * LANES] {
     }
 }
 
+/// The 16 counter blocks of group `group` in structure-of-arrays form, the
+/// layout Philox and Threefry share: word `w` of lane `j` is `x[w][j]`, and
+/// lane `j` holds block `LANES * group + j` as (block low word, block high
+/// word, stream low word, stream high word).
+#[inline(always)]
+pub(crate) fn lane_counters(key: &Key, group: u64) -> [[u32; LANES]; 4] {
+    let block = group.wrapping_mul(LANES as u64);
+    let mut x = [[0u32; LANES]; 4];
+    for j in 0..LANES {
+        // LANES divides 2^32: the low word never carries into the high one.
+        x[0][j] = (block as u32).wrapping_add(j as u32);
+        x[1][j] = (block >> 32) as u32;
+        x[2][j] = key.stream as u32;
+        x[3][j] = (key.stream >> 32) as u32;
+    }
+    x
+}
+
 /// What selects an independent random sequence: the user's seed and a stream
 /// number (one per tensor in a model, see `varscale.Generator`).
 ///

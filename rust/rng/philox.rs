@@ -14,7 +14,7 @@
 //! (k0, k1) += (W0, W1)        // "key bump" between rounds
 //! ```
 
-use super::{Backend, CounterRng, Key, Words, LANES};
+use super::{lane_counters, Backend, CounterRng, Key, Words, LANES};
 
 /// Philox4x32 multipliers (Random123 `PHILOX_M4x32_0/1`).
 pub const M0: u32 = 0xD251_1F53;
@@ -58,17 +58,7 @@ impl CounterRng for Philox4x32_10 {
 
     #[inline(always)]
     fn group<B: Backend>(key: &Key, group: u64) -> Words {
-        // Counter of lane j: (lo, hi) = 64-bit block index, then the stream.
-        // LANES divides 2^32, so the high word is the same for all lanes.
-        let block = group.wrapping_mul(LANES as u64);
-        let (lo, hi) = (block as u32, (block >> 32) as u32);
-        let mut x0 = [0u32; LANES];
-        for (j, x) in x0.iter_mut().enumerate() {
-            *x = lo.wrapping_add(j as u32);
-        }
-        let mut x1 = [hi; LANES];
-        let mut x2 = [key.stream as u32; LANES];
-        let mut x3 = [(key.stream >> 32) as u32; LANES];
+        let [mut x0, mut x1, mut x2, mut x3] = lane_counters(key, group);
         let (mut k0, mut k1) = (key.seed as u32, (key.seed >> 32) as u32);
         for round in 0..10 {
             if round > 0 {

@@ -7,7 +7,7 @@
 //! and every four rounds injects the key schedule
 //! `ks = (k0, k1, k2, k3, 0x1BD11BDA ^ k0 ^ k1 ^ k2 ^ k3)`.
 
-use super::{Backend, CounterRng, Key, Words, LANES};
+use super::{lane_counters, Backend, CounterRng, Key, Words, LANES};
 
 /// Rotation constants `R_32x4_{r}_{0,1}` of Random123.
 const ROT: [[u32; 2]; 8] = [[10, 26], [11, 21], [13, 27], [23, 5], [6, 20], [17, 11], [25, 10], [18, 20]];
@@ -63,17 +63,10 @@ impl CounterRng for Threefry4x32_20 {
 
     #[inline(always)]
     fn group<B: Backend>(key: &Key, group: u64) -> Words {
-        let block = group.wrapping_mul(LANES as u64);
         let ks = key_schedule([key.seed as u32, (key.seed >> 32) as u32, 0, 0]);
         // Structure of arrays: word w of lane j is x[w][j], so each step
         // below is one vector operation across the 16 lanes.
-        let mut x = [[0u32; LANES]; 4];
-        for j in 0..LANES {
-            x[0][j] = (block as u32).wrapping_add(j as u32);
-            x[1][j] = (block >> 32) as u32;
-            x[2][j] = key.stream as u32;
-            x[3][j] = (key.stream >> 32) as u32;
-        }
+        let mut x = lane_counters(key, group);
         let inject_all = |x: &mut [[u32; LANES]; 4], s: usize| {
             for (i, word) in x.iter_mut().enumerate() {
                 let add = ks[(s + i) % 5].wrapping_add(if i == 3 { s as u32 } else { 0 });

@@ -11,6 +11,25 @@
 //! in each `#[target_feature]` build (nested 16-lane loops got unrolled first
 //! and then vectorised across rows, 3x slower).
 
+/// `impl Sampler for $ty` with outputs `$out` in groups of `$group`: the body
+/// sees `self`, the group's words and its outputs as a fixed-size array (the
+/// checked conversion every sampler starts with). Only the header is shared;
+/// each body is its sampler's own transform.
+macro_rules! impl_sampler {
+    ($ty:ty, $out:ty, $group:expr, |$self_:ident, $words:ident, $outs:ident| $body:block) => {
+        impl $crate::sampler::Sampler for $ty {
+            type Out = $out;
+            const GROUP: usize = $group;
+
+            #[inline(always)]
+            fn sample_group(&$self_, $words: &$crate::rng::Words, $outs: &mut [::core::mem::MaybeUninit<$out>]) {
+                let $outs: &mut [::core::mem::MaybeUninit<$out>; $group] = $outs.try_into().expect("group size");
+                $body
+            }
+        }
+    };
+}
+
 pub(crate) mod half;
 mod normal;
 mod truncated_normal;

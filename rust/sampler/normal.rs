@@ -19,11 +19,10 @@
 
 use core::f32::consts::FRAC_PI_4 as QUARTER_PI_F32;
 use core::f64::consts::FRAC_PI_4 as QUARTER_PI_F64;
-use core::mem::MaybeUninit;
 
-use super::{unit_f64, Sampler, GROUP_32, GROUP_64};
+use super::{unit_f64, GROUP_32, GROUP_64};
 use crate::math::{ln_f32, ln_f64, sincos_octant_f32, sincos_octant_f64};
-use crate::rng::{word_pairs, Words};
+use crate::rng::word_pairs;
 
 /// Parameters of `N(mean, std^2)` in the output precision.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -96,47 +95,33 @@ pub(crate) fn circle_f64(p: u64) -> (f64, f64) {
     octant_f64(c, s, (p >> 61) as u32)
 }
 
-impl Sampler for NormalF32 {
-    type Out = f32;
-    const GROUP: usize = GROUP_32;
-
-    #[inline(always)]
-    fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f32>]) {
-        let out: &mut [MaybeUninit<f32>; GROUP_32] = out.try_into().expect("group size");
-        let (radius_words, angle_words) = words.split_at(GROUP_32 / 2);
-        let (cos_out, sin_out) = out.split_at_mut(GROUP_32 / 2);
-        // Two passes with short, independent iterations: the out-of-order
-        // core overlaps many of them and hides the polynomial latency.
-        let mut r = [0f32; GROUP_32 / 2];
-        for (r, &w) in r.iter_mut().zip(radius_words) {
-            *r = radius_f32(w) * self.std;
-        }
-        for i in 0..GROUP_32 / 2 {
-            let (c, s) = circle_f32(angle_words[i]);
-            cos_out[i].write(r[i].mul_add(c, self.mean));
-            sin_out[i].write(r[i].mul_add(s, self.mean));
-        }
+impl_sampler!(NormalF32, f32, GROUP_32, |self, words, out| {
+    let (radius_words, angle_words) = words.split_at(GROUP_32 / 2);
+    let (cos_out, sin_out) = out.split_at_mut(GROUP_32 / 2);
+    // Two passes with short, independent iterations: the out-of-order
+    // core overlaps many of them and hides the polynomial latency.
+    let mut r = [0f32; GROUP_32 / 2];
+    for (r, &w) in r.iter_mut().zip(radius_words) {
+        *r = radius_f32(w) * self.std;
     }
-}
-
-impl Sampler for NormalF64 {
-    type Out = f64;
-    const GROUP: usize = GROUP_64;
-
-    #[inline(always)]
-    fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f64>]) {
-        let out: &mut [MaybeUninit<f64>; GROUP_64] = out.try_into().expect("group size");
-        let pairs = word_pairs(words);
-        let (radius_pairs, angle_pairs) = pairs.split_at(GROUP_64 / 2);
-        let (cos_out, sin_out) = out.split_at_mut(GROUP_64 / 2);
-        for i in 0..GROUP_64 / 2 {
-            let r = radius_f64(radius_pairs[i]) * self.std;
-            let (c, s) = circle_f64(angle_pairs[i]);
-            cos_out[i].write(r.mul_add(c, self.mean));
-            sin_out[i].write(r.mul_add(s, self.mean));
-        }
+    for i in 0..GROUP_32 / 2 {
+        let (c, s) = circle_f32(angle_words[i]);
+        cos_out[i].write(r[i].mul_add(c, self.mean));
+        sin_out[i].write(r[i].mul_add(s, self.mean));
     }
-}
+});
+
+impl_sampler!(NormalF64, f64, GROUP_64, |self, words, out| {
+    let pairs = word_pairs(words);
+    let (radius_pairs, angle_pairs) = pairs.split_at(GROUP_64 / 2);
+    let (cos_out, sin_out) = out.split_at_mut(GROUP_64 / 2);
+    for i in 0..GROUP_64 / 2 {
+        let r = radius_f64(radius_pairs[i]) * self.std;
+        let (c, s) = circle_f64(angle_pairs[i]);
+        cos_out[i].write(r.mul_add(c, self.mean));
+        sin_out[i].write(r.mul_add(s, self.mean));
+    }
+});
 
 #[cfg(test)]
 mod tests {

@@ -26,7 +26,7 @@
 use core::f64::consts::SQRT_2;
 use core::mem::MaybeUninit;
 
-use super::{clamp, interior_f32, unit_f64, Sampler, GROUP_32, GROUP_64};
+use super::{clamp, interior_f32, unit_f64, GROUP_32, GROUP_64};
 use crate::error::Error;
 use crate::math::{
     erfinv_central_f32, erfinv_central_f64, erfinv_ratio_2sigma_f32, erfinv_ratio_2sigma_f64, erfinv_ratio_f64,
@@ -196,20 +196,13 @@ fn tail_inverse(plan: &Plan, u: f64) -> f64 {
     (1.0 - q) * erfinv_ratio_f64(-ln_f64(arg))
 }
 
-impl Sampler for TruncatedNormalF32 {
-    type Out = f32;
-    const GROUP: usize = GROUP_32;
-
-    #[inline(always)]
-    fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f32>]) {
-        let out: &mut [MaybeUninit<f32>; GROUP_32] = out.try_into().expect("group size");
-        match self.plan.mode {
-            Mode::Bounded => self.bounded_group(words, out),
-            Mode::Central => self.central_group(words, out),
-            Mode::Tail => self.tail_group(words, out),
-        }
+impl_sampler!(TruncatedNormalF32, f32, GROUP_32, |self, words, out| {
+    match self.plan.mode {
+        Mode::Bounded => self.bounded_group(words, out),
+        Mode::Central => self.central_group(words, out),
+        Mode::Tail => self.tail_group(words, out),
     }
-}
+});
 
 impl TruncatedNormalF64 {
     pub fn new(mean: f64, std: f64, low: f64, high: f64) -> Result<Self, Error> {
@@ -217,56 +210,50 @@ impl TruncatedNormalF64 {
     }
 }
 
-impl Sampler for TruncatedNormalF64 {
-    type Out = f64;
-    const GROUP: usize = GROUP_64;
-
-    #[inline(always)]
-    fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f64>]) {
-        let out: &mut [MaybeUninit<f64>; GROUP_64] = out.try_into().expect("group size");
-        let plan = &self.plan;
-        let pairs = word_pairs(words);
-        if plan.mode == Mode::Bounded {
-            for (o, &p) in out.iter_mut().zip(&pairs) {
-                let z = plan.span.mul_add(unit_f64(p >> 12) + f64::EPSILON * 0.5, plan.base);
-                let x = plan.scale.mul_add(z * erfinv_ratio_2sigma_f64((1.0 - z) * (1.0 + z)), plan.mean);
-                o.write(clamp(x, plan.low, plan.high));
+impl_sampler!(TruncatedNormalF64, f64, GROUP_64, |self, words, out| {
+    let plan = &self.plan;
+    let pairs = word_pairs(words);
+    if plan.mode == Mode::Bounded {
+        for (o, &p) in out.iter_mut().zip(&pairs) {
+            let z = plan.span.mul_add(unit_f64(p >> 12) + f64::EPSILON * 0.5, plan.base);
+            let x = plan.scale.mul_add(z * erfinv_ratio_2sigma_f64((1.0 - z) * (1.0 + z)), plan.mean);
+            o.write(clamp(x, plan.low, plan.high));
+        }
+        return;
+    }
+    let mut x = [0f64; GROUP_64];
+    let mut w = [0f64; GROUP_64];
+    for i in 0..GROUP_64 {
+        let u = unit_f64(pairs[i] >> 12) + f64::EPSILON * 0.5;
+        let t = plan.span.mul_add(u, plan.base);
+        // central: x = z, 1 - x^2 = (1-z)(1+z); tail: x = 1 - q, 1 - x^2 = q(2-q)
+        let tail = plan.mode == Mode::Tail;
+        let (xi, arg) = if tail { (1.0 - t, t * (2.0 - t)) } else { (t, (1.0 - t) * (1.0 + t)) };
+        x[i] = xi;
+        w[i] = -ln_f64(if arg < f64::MIN_POSITIVE { f64::MIN_POSITIVE } else { arg });
+    }
+    let mut p = [0f64; GROUP_64];
+    let mut any_tail = false;
+    for i in 0..GROUP_64 {
+        p[i] = erfinv_central_f64(w[i]);
+        any_tail |= w[i] >= ERFINV_F64_CENTRAL_END;
+    }
+    if any_tail {
+        for i in 0..GROUP_64 {
+            if w[i] >= ERFINV_F64_CENTRAL_END {
+                p[i] = erfinv_tail_f64(w[i]);
             }
-            return;
-        }
-        let mut x = [0f64; GROUP_64];
-        let mut w = [0f64; GROUP_64];
-        for i in 0..GROUP_64 {
-            let u = unit_f64(pairs[i] >> 12) + f64::EPSILON * 0.5;
-            let t = plan.span.mul_add(u, plan.base);
-            // central: x = z, 1 - x^2 = (1-z)(1+z); tail: x = 1 - q, 1 - x^2 = q(2-q)
-            let tail = plan.mode == Mode::Tail;
-            let (xi, arg) = if tail { (1.0 - t, t * (2.0 - t)) } else { (t, (1.0 - t) * (1.0 + t)) };
-            x[i] = xi;
-            w[i] = -ln_f64(if arg < f64::MIN_POSITIVE { f64::MIN_POSITIVE } else { arg });
-        }
-        let mut p = [0f64; GROUP_64];
-        let mut any_tail = false;
-        for i in 0..GROUP_64 {
-            p[i] = erfinv_central_f64(w[i]);
-            any_tail |= w[i] >= ERFINV_F64_CENTRAL_END;
-        }
-        if any_tail {
-            for i in 0..GROUP_64 {
-                if w[i] >= ERFINV_F64_CENTRAL_END {
-                    p[i] = erfinv_tail_f64(w[i]);
-                }
-            }
-        }
-        for i in 0..GROUP_64 {
-            out[i].write(clamp(plan.scale.mul_add(x[i] * p[i], plan.mean), plan.low, plan.high));
         }
     }
-}
+    for i in 0..GROUP_64 {
+        out[i].write(clamp(plan.scale.mul_add(x[i] * p[i], plan.mean), plan.low, plan.high));
+    }
+});
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sampler::Sampler;
 
     #[test]
     fn modes_follow_the_interval() {

@@ -10,11 +10,9 @@
 //! Layout: f32 output `t` of a group uses the top 24 bits of word `t`; f64
 //! output `t` the top 52 bits of word pair `t` (see [`crate::rng::word_pairs`]).
 
-use core::mem::MaybeUninit;
-
-use super::{clamp, interior_f32, Sampler, GROUP_32, GROUP_64};
+use super::{clamp, interior_f32, GROUP_32, GROUP_64};
 use crate::error::Error;
-use crate::rng::{word_pairs, Words};
+use crate::rng::word_pairs;
 
 /// Parameters of a uniform on `[low, high]` in the output precision.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -80,49 +78,36 @@ pub(crate) fn symmetric_unit_f64(p: u64) -> f64 {
     x.mul_add(2.0, -3.0) + f64::EPSILON
 }
 
-impl Sampler for UniformF32 {
-    type Out = f32;
-    const GROUP: usize = GROUP_32;
-
-    #[inline(always)]
-    fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f32>]) {
-        let out: &mut [MaybeUninit<f32>; GROUP_32] = out.try_into().expect("group size");
-        if self.clamp {
-            for (o, &w) in out.iter_mut().zip(words) {
-                o.write(clamp(self.half.mul_add(symmetric_unit_f32(w), self.center), self.low, self.high));
-            }
-        } else {
-            for (o, &w) in out.iter_mut().zip(words) {
-                o.write(self.half.mul_add(symmetric_unit_f32(w), self.center));
-            }
+impl_sampler!(UniformF32, f32, GROUP_32, |self, words, out| {
+    if self.clamp {
+        for (o, &w) in out.iter_mut().zip(words) {
+            o.write(clamp(self.half.mul_add(symmetric_unit_f32(w), self.center), self.low, self.high));
+        }
+    } else {
+        for (o, &w) in out.iter_mut().zip(words) {
+            o.write(self.half.mul_add(symmetric_unit_f32(w), self.center));
         }
     }
-}
+});
 
-impl Sampler for UniformF64 {
-    type Out = f64;
-    const GROUP: usize = GROUP_64;
-
-    #[inline(always)]
-    fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<f64>]) {
-        let out: &mut [MaybeUninit<f64>; GROUP_64] = out.try_into().expect("group size");
-        let pairs = word_pairs(words);
-        if self.clamp {
-            for (o, &p) in out.iter_mut().zip(&pairs) {
-                o.write(clamp(self.half.mul_add(symmetric_unit_f64(p), self.center), self.low, self.high));
-            }
-        } else {
-            for (o, &p) in out.iter_mut().zip(&pairs) {
-                o.write(self.half.mul_add(symmetric_unit_f64(p), self.center));
-            }
+impl_sampler!(UniformF64, f64, GROUP_64, |self, words, out| {
+    let pairs = word_pairs(words);
+    if self.clamp {
+        for (o, &p) in out.iter_mut().zip(&pairs) {
+            o.write(clamp(self.half.mul_add(symmetric_unit_f64(p), self.center), self.low, self.high));
+        }
+    } else {
+        for (o, &p) in out.iter_mut().zip(&pairs) {
+            o.write(self.half.mul_add(symmetric_unit_f64(p), self.center));
         }
     }
-}
+});
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::buffer::as_uninit_mut;
+    use crate::sampler::Sampler;
 
     #[test]
     fn unit_variates_are_symmetric_and_open() {

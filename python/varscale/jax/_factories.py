@@ -191,6 +191,7 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, u
     Returns
     -------
     Initializer
+        ``init(key, shape, dtype=dtype)``: ``stddev`` times N(0, 1) truncated to ``[lower, upper]``.
 
     Raises
     ------
@@ -292,6 +293,7 @@ def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None)
     Returns
     -------
     Initializer
+        The whole kernel is computed once on the host (per seed and stream), as in :func:`orthogonal`.
 
     Raises
     ------

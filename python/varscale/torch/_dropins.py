@@ -213,23 +213,6 @@ def _check_trunc_normal_distance(mean: float, std: float, a: float, b: float) ->
 
 
 def constant_(tensor: Tensor, val: float, *, seed: Optional[int] = None, stream: int = 0) -> Tensor:
-    """Fill ``tensor`` with ``val``, as ``torch.nn.init.constant_``.
-
-    Parameters
-    ----------
-    tensor : torch.Tensor
-        Any dtype and device: float16/bfloat16/float32/float64 tensors are
-        filled by varscale (in place, parallel; other devices and layouts
-        through a CPU temporary), any other dtype by torch's ``fill_``.
-    val : float
-    seed, stream
-        Accepted for a uniform signature, unused.
-
-    Returns
-    -------
-    torch.Tensor
-        ``tensor`` itself.
-    """
     check_tensor(tensor, "constant_")
     if tensor.dtype not in FLOAT_DTYPES:
         with torch.no_grad():
@@ -242,7 +225,7 @@ _FILL_WITH = """Fill ``tensor`` with {value}, as ``torch.nn.init.{name}``.
     Parameters
     ----------
     tensor : torch.Tensor
-        Any dtype and device (see :func:`constant_`).
+        {tensor}{params}
     seed, stream
         Accepted for a uniform signature, unused.
 
@@ -261,8 +244,13 @@ def zeros_(tensor: Tensor, *, seed: Optional[int] = None, stream: int = 0) -> Te
     return constant_(tensor, 0.0)
 
 
-ones_.__doc__ = _FILL_WITH.format(value=1, name="ones_")
-zeros_.__doc__ = _FILL_WITH.format(value=0, name="zeros_")
+constant_.__doc__ = _FILL_WITH.format(value="``val``", name="constant_", params="\n    val : float", tensor="""\
+Any dtype and device: float16/bfloat16/float32/float64 tensors are
+        filled by varscale (in place, parallel; other devices and layouts
+        through a CPU temporary), any other dtype by torch's ``fill_``.""")
+_SEE_CONSTANT = "Any dtype and device (see :func:`constant_`)."
+ones_.__doc__ = _FILL_WITH.format(value=1, name="ones_", params="", tensor=_SEE_CONSTANT)
+zeros_.__doc__ = _FILL_WITH.format(value=0, name="zeros_", params="", tensor=_SEE_CONSTANT)
 
 
 @_doc('''
