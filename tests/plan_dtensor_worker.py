@@ -33,5 +33,6 @@ def run(rank, world, port, outdir):
             full = x.full_tensor()
             if rank == 0:
                 np.save(os.path.join(outdir, f"case{i}.npy"), full.numpy())
+        dist.barrier()  # every rank done with its collectives before the group goes away
     finally:
         dist.destroy_process_group()

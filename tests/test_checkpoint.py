@@ -329,3 +329,26 @@ def test_fill_dtensor_shards_equal_the_whole(tmp_path):
     for i, name in enumerate(["0.weight", "0.weight", "1.weight", "0.bias"]):
         gathered = torch.from_numpy(np.load(tmp_path / f"case{i}.npy"))
         assert torch.equal(gathered, plan.tensor(name)), name
+
+
+class _Computed(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.q = torch.nn.Parameter(torch.empty(40, 30))
+        self.e = torch.nn.Parameter(torch.empty(12, 12))
+        self.d = torch.nn.Parameter(torch.empty(6, 6, 3, 3))
+        torch.nn.init.orthogonal_(self.q, gain=2.0)
+        torch.nn.init.eye_(self.e)
+        torch.nn.init.dirac_(self.d)
+
+
+def test_computed_initialisations_written_window_by_window(tmp_path, monkeypatch):
+    monkeypatch.setattr(safetensors_writer, "WINDOW_BYTES", 256)  # many windows per tensor
+    plan = plan_init(_Computed, seed=5)
+    q = plan.tensor("q")
+    assert torch.allclose(q.T @ q, 4 * torch.eye(30), atol=1e-4)  # orthogonal columns, gain 2
+    assert torch.equal(plan.tensor("e"), torch.eye(12))
+    plan.save_safetensors(tmp_path)
+    stored = safetensors_torch.load_file(tmp_path / "model.safetensors")
+    for name in ("q", "e", "d"):
+        assert torch.equal(stored[name], plan.tensor(name)), name

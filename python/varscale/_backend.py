@@ -3,8 +3,9 @@
 Everything above this module describes a distribution as a :class:`Dist`
 (built by the initialisers from the fans of the full shape) and asks for a
 new array (:func:`create`), an in-place fill (:func:`fill`), or many
-in-place fills in one call (:func:`fill_many`). Only this
-module calls ``_core``: a change of the extension's interface changes this
+in-place fills in one call (:func:`fill_many`, :func:`fill_range`). Only
+this module generates with ``_core`` (others read its constants, such as
+``MAX_THREADS``): a change of the extension's fill interface changes this
 file alone.
 """
 
@@ -49,6 +50,9 @@ PARAM_NAMES: Dict[str, Tuple[str, ...]] = {"uniform": ("low", "high"), "normal":
                                            "constant": ("value",)}
 
 
+_KIND_OF: Dict[type, str] = {v: k for k, v in _KINDS.items()}  # type: ignore[misc]
+
+
 class DistributionError(ValueError):
     """The core refused a distribution's parameters (the message names the parameter)."""
 
@@ -90,7 +94,7 @@ class Dist:
     @property
     def kind(self) -> str:
         """The distribution's name, as :class:`Dist` takes it."""
-        return {v: k for k, v in _KINDS.items()}[type(self.core)]
+        return _KIND_OF[type(self.core)]
 
     @property
     def params(self) -> Tuple[float, ...]:

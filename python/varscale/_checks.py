@@ -92,11 +92,6 @@ def ml_dtype(name: str) -> np.dtype:
     return dtype
 
 
-def bfloat16_dtype() -> np.dtype:
-    """NumPy's bfloat16 (from the optional ``ml_dtypes`` package)."""
-    return ml_dtype("bfloat16")
-
-
 def numpy_dtype(name: str) -> np.dtype:
     return ml_dtype(name) if name in ML_DTYPES else np.dtype(name)
 

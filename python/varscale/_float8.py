@@ -11,21 +11,23 @@ their tails (beyond 9 std) could leave float8's finite range.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Dict
 
 import numpy as np
 
-FLOAT8 = ("float8_e4m3fn", "float8_e5m2")
+from ._checks import FLOAT8_DTYPES, ml_dtype
+
+FLOAT8 = FLOAT8_DTYPES
 
 
 def float8_dtype(name: str) -> np.dtype[Any]:
-    """The ml_dtypes NumPy dtype of a float8 type."""
-    import ml_dtypes
-
-    dtype: np.dtype[Any] = np.dtype(getattr(ml_dtypes, name))
+    """The ml_dtypes NumPy dtype of a float8 type (``_checks.ml_dtype``: a clear error without ml_dtypes)."""
+    dtype: np.dtype[Any] = ml_dtype(name)
     return dtype
 
 
+@functools.cache
 def _finite_values(dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
     """Every finite value of a float8 type, ascending (there are at most 256)."""
     values = np.arange(256, dtype=np.uint8).view(dtype).astype(np.float64)

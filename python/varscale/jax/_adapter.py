@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import as_region
+from .._checks import as_region, numpy_dtype
 
 Shape = tuple[int, ...]
 #: Host-side generator of ``full[region]`` (``region=None``: the whole tensor).
@@ -154,7 +154,7 @@ def aligned_empty(shape: Shape, dtype: np.dtype[Any]) -> np.ndarray:
 
 def aligned_draw(fill_: Callable[..., Any], dims: Shape, dtype_name: str, *params: float) -> Draw:
     """A draw that fills an aligned buffer in place with ``fill_(out, *params, ...)``, for ``full[region]``."""
-    dtype = _vs_dtype(dtype_name)
+    dtype = numpy_dtype(dtype_name)
 
     def draw(seed: int, stream: int, region: Any) -> np.ndarray:
         place: dict[str, Any] = {} if region is None else {"region": region, "full_shape": dims}
@@ -164,15 +164,6 @@ def aligned_draw(fill_: Callable[..., Any], dims: Shape, dtype_name: str, *param
         return out
 
     return draw
-
-
-def _vs_dtype(name: str) -> np.dtype[Any]:
-    if name == "bfloat16":
-        import ml_dtypes
-
-        bf16: np.dtype[Any] = np.dtype(ml_dtypes.bfloat16)
-        return bf16
-    return np.dtype(name)
 
 
 # ------------------------------------------------------------------ the one initialiser

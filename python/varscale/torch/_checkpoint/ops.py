@@ -18,6 +18,8 @@ import torch
 import varscale
 
 from ... import _backend
+from ..._checks import numpy_dtype
+from .._writer import numpy_view
 from .boxes import Box
 
 Op = Dict[str, Any]
@@ -80,7 +82,7 @@ def _literal_tensor(op: Op, shape: Tuple[int, ...]) -> torch.Tensor:
         torch.empty(shape, dtype=dtype)
 
 
-def _torch_fill(op: Op, shape: Tuple[int, ...], seed: int, stream: int) -> torch.Tensor:
+def computed_values(op: Op, shape: Tuple[int, ...], seed: int, stream: int) -> torch.Tensor:
     """Whole-tensor values of the operations computed by torch or NumPy (small tensors)."""
     if op["op"] == "literal":
         return _literal_tensor(op, shape)
@@ -95,7 +97,7 @@ def _torch_fill(op: Op, shape: Tuple[int, ...], seed: int, stream: int) -> torch
 
 
 def fill_box(out: np.ndarray, shape: Tuple[int, ...], box: Box, base: Op, partial: List[Op], seed: int,
-             stream: int) -> None:
+             stream: int, whole: Optional[torch.Tensor] = None) -> None:
     """Write the values of ``box`` of the tensor into ``out`` (an array of the box's extent or shape).
 
     ``out`` is any writable NumPy array of the box's elements in C order
@@ -110,9 +112,8 @@ def fill_box(out: np.ndarray, shape: Tuple[int, ...], box: Box, base: Op, partia
         return
     region = box.region()
     kind = base["op"]
-    whole = box.is_whole()
-    place: Dict[str, Any] = {} if whole else {"region": region, "full_shape": shape}
-    target = out.reshape(box.extent) if not whole else out.reshape(shape)
+    place: Dict[str, Any] = {} if box.is_whole() else {"region": region, "full_shape": shape}
+    target = out.reshape(box.extent)
     if kind == "normal":
         varscale.normal_(target, base["mean"], base["std"], seed=seed, stream=stream, **place)
     elif kind == "uniform":
@@ -123,7 +124,8 @@ def fill_box(out: np.ndarray, shape: Tuple[int, ...], box: Box, base: Op, partia
     elif kind == "constant":
         target[...] = base["value"]
     else:
-        values = _torch_fill(base, shape, seed, stream)[region].reshape(box.extent)
+        source = whole if whole is not None else computed_values(base, shape, seed, stream)
+        values = source[region].reshape(box.extent)
         target[...] = values.to(torch.float64).numpy().astype(target.dtype)
     _apply_partial_box(target, shape, box, partial)
 
@@ -176,12 +178,6 @@ def tensor_box(shape: Tuple[int, ...], dtype: torch.dtype, base: Op, partial: Li
 
 
 def as_numpy(t: torch.Tensor) -> np.ndarray:
-    """A NumPy view of a CPU tensor's memory, with ml_dtypes types for bfloat16 and float8."""
-    if t.dtype in _ML_DTYPES:
-        import ml_dtypes
-
-        return t.view(torch.uint8).numpy().view(getattr(ml_dtypes, _ML_DTYPES[t.dtype]))
-    return t.numpy()
-
-
-_ML_DTYPES = {torch.bfloat16: "bfloat16", torch.float8_e4m3fn: "float8_e4m3fn", torch.float8_e5m2: "float8_e5m2"}
+    """A NumPy view of a CPU tensor's memory, with ml_dtypes types for bfloat16 and float8 (0-d tensors too)."""
+    flat, name = numpy_view(t.reshape(-1))
+    return (flat if name is None else flat.view(numpy_dtype(name))).reshape(tuple(t.shape))

@@ -21,7 +21,7 @@ from ..._backend import fill_many
 from .._modules import param_stream
 from .._writer import DTYPE_NAMES
 from .boxes import Box, Region
-from .ops import apply_partial, as_numpy, batch_dist, fill_box, resolve, tensor_box
+from .ops import apply_partial, as_numpy, batch_dist, computed_values, fill_box, resolve, tensor_box
 from .record import record_build, storage_key
 from .safetensors_writer import Progress, TensorToWrite, write_checkpoint
 
@@ -258,8 +258,13 @@ def _kept_axes(shape: Tuple[int, ...], region: Optional[Region]) -> List[bool]:
 
 
 def _window_fill(shape: Tuple[int, ...], e: Dict[str, Any], seed: int) -> Callable[[Any, Box], None]:
+    # orthogonal, literal, eye and dirac values come whole: computed once per tensor, sliced per window
+    whole: List[torch.Tensor] = []
+
     def fill(out: Any, box: Box) -> None:
-        fill_box(out, shape, box, e["base"], e["partial"], seed, e["stream"])
+        if batch_dist(e["base"]) is None and not whole:
+            whole.append(computed_values(e["base"], shape, seed, e["stream"]))
+        fill_box(out, shape, box, e["base"], e["partial"], seed, e["stream"], whole[0] if whole else None)
 
     return fill
 

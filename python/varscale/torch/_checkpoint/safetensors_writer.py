@@ -31,13 +31,14 @@ import re
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ..._checks import numpy_dtype
 from .boxes import Box, row_windows
 
-#: Bytes generated, then written, at once: the one buffer of the writer.
+#: Bytes generated, then written, at once: the size of each of the writer's two buffers.
 WINDOW_BYTES = 64 << 20
 
 #: safetensors' dtype names of the element types varscale writes.
@@ -163,15 +164,6 @@ def _header(tensors: Sequence[TensorToWrite], metadata: Dict[str, str]) -> bytes
     return len(raw).to_bytes(8, "little") + raw
 
 
-def _numpy_dtype(name: str) -> np.dtype[Any]:
-    if name in ("bfloat16", "float8_e4m3fn", "float8_e5m2"):
-        import ml_dtypes
-
-        special: np.dtype[Any] = np.dtype(getattr(ml_dtypes, name))
-        return special
-    return np.dtype(name)
-
-
 def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
     done = 0
     while done < len(data):  # pwrite may write less than asked
@@ -184,7 +176,7 @@ class _Windows:
 
     def __init__(self, fd: int, progress: Optional[Progress]) -> None:
         self.fd, self.progress = fd, progress
-        self.buffers = [np.empty(WINDOW_BYTES + 8, dtype=np.uint8) for _ in range(2)]
+        self.buffers = [np.empty(WINDOW_BYTES, dtype=np.uint8) for _ in range(2)]
         self.pending: List[Optional[Future[None]]] = [None, None]
         self.turn = 0
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="varscale-writer")
@@ -215,7 +207,7 @@ class _Windows:
 
 
 def _write_tensor(windows: _Windows, file_offset: int, t: TensorToWrite) -> None:
-    dtype = _numpy_dtype(t.dtype)
+    dtype = numpy_dtype(t.dtype)
     itemsize = dtype.itemsize
     start = 0  # flat index of the window's first element
     for box in row_windows(t.shape, max(1, WINDOW_BYTES // itemsize)):
