@@ -352,3 +352,13 @@ def test_computed_initialisations_written_window_by_window(tmp_path, monkeypatch
     stored = safetensors_torch.load_file(tmp_path / "model.safetensors")
     for name in ("q", "e", "d"):
         assert torch.equal(stored[name], plan.tensor(name)), name
+
+
+def test_plan_regions_read_like_the_numpy_api():
+    """``region=`` means the same in InitPlan.tensor as in varscale's functions (_checks.as_region)."""
+    plan = plan_init(lambda: torch.nn.Linear(8, 6), seed=1)
+    w = plan.tensor("weight")
+    assert torch.equal(plan.tensor("weight", region=(..., 2)), w[..., 2])
+    assert torch.equal(plan.tensor("weight", region=(3,)), w[3])
+    with pytest.raises(ValueError, match="step 1"):
+        plan.tensor("weight", region=(slice(0, 6, 2),))

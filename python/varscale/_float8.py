@@ -87,7 +87,7 @@ def narrowed_params(kind: str, params: Dict[str, float], dtype_name: str) -> Dic
                              "use a wider interval or float16/bfloat16")
         return dict(params, low=lo8, high=hi8)
     if kind == "normal":
-        reach = abs(params["mean"]) + 9.0 * params["std"]
+        reach = abs(params["mean"]) + 9.0 * params["std"]  # _specs.NORMAL_REACH (not imported: _backend imports us)
         if reach > top:
             raise ValueError(f"normal(mean={params['mean']}, std={params['std']}) reaches {reach:.4g} within 9 std, "
                              f"beyond {dtype_name}'s largest value {top}; use a smaller std or a wider type")

@@ -6,9 +6,11 @@ and what one window of a file holds; these helpers convert between them.
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
-RegionItem = Union[int, slice]
+from ..._checks import as_region
+
+RegionItem = Any  # an int, a step-1 slice, or one Ellipsis (as _checks.as_region reads them)
 Region = Tuple[RegionItem, ...]
 
 
@@ -29,29 +31,11 @@ class Box:
 
     @classmethod
     def from_region(cls, shape: Sequence[int], region: Optional[Region]) -> Box:
-        """The box ``region`` selects (``None``: the whole tensor); ints and step-1 slices only."""
+        """The box ``region`` selects (``None``: the whole tensor), as ``region=`` reads it (``_checks.as_region``)."""
         if region is None:
             return cls.whole(shape)
-        items = region if isinstance(region, tuple) else (region,)
-        if len(items) > len(shape):
-            raise ValueError(f"region {region!r} has {len(items)} entries for shape {tuple(shape)}")
-        start: List[int] = []
-        extent: List[int] = []
-        for axis, n in enumerate(shape):
-            item = items[axis] if axis < len(items) else slice(None)
-            if isinstance(item, slice):
-                lo, hi, step = item.indices(n)
-                if step != 1 or hi <= lo:
-                    raise ValueError(f"region entry {item} on axis {axis} must be a non-empty step-1 slice")
-                start.append(lo)
-                extent.append(hi - lo)
-            else:
-                i = int(item)
-                if not -n <= i < n:
-                    raise ValueError(f"region index {i} is out of range for axis {axis} of length {n}")
-                start.append(i % n)
-                extent.append(1)
-        return cls(shape, start, extent)
+        r = as_region(tuple(shape), region)
+        return cls(shape, r.start, r.extent)
 
     def region(self) -> Region:
         """The ``region=`` tuple of slices selecting this box."""

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..._backend import fill_many
+from ..._checks import as_region
 from .._modules import param_stream
 from .._writer import DTYPE_NAMES
 from .boxes import Box, Region
@@ -133,7 +134,7 @@ class InitPlan:
         box = Box.from_region(shape, region)
         target = _torch_dtype(dtype) if dtype is not None else getattr(torch, e["dtype"])
         out = tensor_box(shape, target, e["base"], e["partial"], self.seed, e["stream"], box)
-        return out.reshape(tuple(n for n, keep in zip(box.extent, _kept_axes(shape, region)) if keep))
+        return out.reshape(shape if region is None else as_region(shape, region).shape)
 
     def fill_(self, name: str, tensor: torch.Tensor, region: Optional[Region] = None) -> torch.Tensor:
         """Fill ``tensor`` with ``full[region]`` of parameter ``name`` (a DTensor: its local shard).
@@ -250,11 +251,6 @@ class InitPlan:
         target = _torch_dtype(dtype) if dtype is not None else None
         return write_checkpoint(os.fspath(directory), list(self._to_write(target)), max_shard_size,
                                 progress=progress, extra_files=extra_files)
-
-
-def _kept_axes(shape: Tuple[int, ...], region: Optional[Region]) -> List[bool]:
-    items = region if isinstance(region, tuple) else (() if region is None else (region,))
-    return [not (i < len(items) and not isinstance(items[i], slice)) for i in range(len(shape))]
 
 
 def _window_fill(shape: Tuple[int, ...], e: Dict[str, Any], seed: int) -> Callable[[Any, Box], None]:
