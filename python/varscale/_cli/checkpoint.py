@@ -8,9 +8,9 @@ import os
 import shutil
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, List, Optional
 
-from ..torch._checkpoint.safetensors_writer import INDEX_FILE, ITEMSIZE, SAFETENSORS_DTYPES, parse_size
+from ..torch._checkpoint.safetensors_writer import INDEX_FILE, SAFETENSORS_DTYPES, parse_size
 
 DTYPES = [d for d in SAFETENSORS_DTYPES if d.startswith(("float", "bfloat"))]
 
@@ -131,7 +131,7 @@ def _write(args: argparse.Namespace) -> int:
     planned = time.perf_counter() - t0
     if args.dtype is not None:
         config.dtype = args.dtype  # what from_pretrained(dtype="auto") loads
-    total = _total_bytes(plan.entries, args.dtype)
+    total = plan.nbytes(args.dtype)
     free = shutil.disk_usage(args.out_dir).free
     if total > free:
         raise UsageError(f"the checkpoint needs {total / 1e9:.2f} GB but {args.out_dir} has {free / 1e9:.2f} GB free")
@@ -147,15 +147,3 @@ def _write(args: argparse.Namespace) -> int:
     print(f"wrote {len(files)} files, {total / 1e9:.2f} GB, to {args.out_dir} in {wrote:.1f} s "
           f"({total / 1e9 / max(wrote, 1e-9):.2f} GB/s; planning {planned:.1f} s)")
     return 0
-
-
-def _total_bytes(entries: Dict[str, Dict[str, Any]], dtype: Optional[str]) -> int:
-    total = 0
-    for e in entries.values():
-        n = 1
-        for d in e["shape"]:
-            n *= d
-        floating = e["dtype"].startswith(("float", "bfloat"))
-        name = dtype if dtype is not None and floating and e["kind"] == "parameter" else e["dtype"]
-        total += n * ITEMSIZE.get(name, 8)
-    return total

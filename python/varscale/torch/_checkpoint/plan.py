@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..._backend import fill_many
-from ..._checks import as_region
+from ..._checks import FLOAT8_DTYPES, as_region
 from .._modules import param_stream
 from .._writer import DTYPE_NAMES
 from .boxes import Box, Region
@@ -28,7 +28,7 @@ from .safetensors_writer import Progress, TensorToWrite, write_checkpoint
 
 FORMAT = "varscale.InitPlan/1"
 # dtypes the core's batched path fills (float8 is drawn in the Python layer)
-_BATCHED_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
+_BATCHED_DTYPES = tuple(t for t, name in DTYPE_NAMES.items() if name not in FLOAT8_DTYPES)
 _DTYPE_NAMES = DTYPE_NAMES
 
 
@@ -222,6 +222,21 @@ class InitPlan:
                 yield TensorToWrite(name, shape, str(own).removeprefix("torch."), _copy_fill(values))
                 continue
             yield TensorToWrite(name, shape, _DTYPE_NAMES[target], _window_fill(shape, e, self.seed))
+
+    def nbytes(self, dtype: Any = None) -> int:
+        """Bytes of tensor data :meth:`save_safetensors` writes with this ``dtype``.
+
+        Parameters
+        ----------
+        dtype : torch.dtype or str, optional
+            As in :meth:`save_safetensors`.
+
+        Returns
+        -------
+        int
+        """
+        target = _torch_dtype(dtype) if dtype is not None else None
+        return sum(t.nbytes for t in self._to_write(target))
 
     def save_safetensors(self, directory: Union[str, os.PathLike[str]], max_shard_size: Union[int, str] = "5GB",
                          dtype: Any = None, progress: Optional[Progress] = None,
