@@ -63,6 +63,9 @@ def run(rank, world, port, outdir, mesh_shape, cases, fsdp):
         _errors(mesh, report)
         with open(os.path.join(outdir, f"rank{rank}.json"), "w") as f:
             json.dump(report, f)
+        # every rank done with its collectives before the group goes away: without it a rank's gloo
+        # threads were sometimes torn down mid-operation ("terminate called without an active exception")
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 
