@@ -11,7 +11,9 @@ file alone.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
+import contextlib
+import threading
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -209,7 +211,11 @@ def fill(out: Out, spec: Spec, seed: Optional[int], stream: int, threads: Option
         if half in FLOAT8_DTYPES:
             _float8_fill(array, dist, half, seed_v, stream_v, threads_v)
         else:
-            _core.fill(array, dist.core, seed_v, stream_v, 0, threads_v, None, half)  # positional: cheaper
+            collector = getattr(_batch, "jobs", None)
+            if collector is not None and threads is None:
+                collector.append((array, dist.core, seed_v, stream_v, 0, half))  # written by batched()
+            else:
+                _core.fill(array, dist.core, seed_v, stream_v, 0, threads_v, None, half)  # positional: cheaper
         return out
     if region is None or full_shape is None:
         raise ValueError("region and full_shape go together: out holds the region of a tensor of full_shape")
@@ -228,6 +234,57 @@ def fill(out: Out, spec: Spec, seed: Optional[int], stream: int, threads: Option
 
 #: One job of :func:`fill_many`: ``(out, dist, seed, stream)``.
 FillJob = Tuple[Any, Dist, Optional[int], int]
+
+
+_batch = threading.local()  # .jobs: the collector of the innermost batched() block on this thread
+
+
+@contextlib.contextmanager
+def batched() -> Iterator[None]:
+    """Collect this thread's plain whole-array fills and write them in one core call at the end.
+
+    Inside the block, :func:`fill` of a whole array (no region, not float8,
+    default threads) only records its job; on a normal exit every recorded
+    job is written by one :func:`fill_many`-style call of the core (one GIL
+    release, small arrays spread over the threads). The values are those
+    the calls would have written one by one. On an exception nothing
+    recorded is written.
+
+    Notes
+    -----
+    The caller promises that nothing reads or writes a recorded array before
+    the block ends. Blocks nest: an inner block writes its own jobs when it
+    closes.
+    """
+    outer = getattr(_batch, "jobs", None)
+    jobs: List[Tuple[Any, ...]] = []
+    _batch.jobs = jobs
+    try:
+        yield
+    finally:
+        _batch.jobs = outer
+    if not jobs:
+        return
+    try:
+        _core.fill_many(jobs)
+    except ValueError:
+        # refused before anything was written: an array given twice (the
+        # batch borrows each once); one by one, in call order, the later
+        # fill wins as it would have without the block
+        for job in jobs:
+            _core.fill(job[0], job[1], job[2], job[3], 0, None, None, job[5])
+
+
+@contextlib.contextmanager
+def immediately() -> Iterator[None]:
+    """Inside a :func:`batched` block, a stretch whose fills are written at
+    once (for a caller that reads what it fills: a staging buffer)."""
+    outer = getattr(_batch, "jobs", None)
+    _batch.jobs = None
+    try:
+        yield
+    finally:
+        _batch.jobs = outer
 
 
 def fill_many(jobs: Iterable[FillJob], threads: Optional[int] = None) -> None:

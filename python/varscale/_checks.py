@@ -6,6 +6,7 @@ before anything is allocated or written.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import operator
@@ -96,6 +97,7 @@ def numpy_dtype(name: str) -> np.dtype:
     return ml_dtype(name) if name in ML_DTYPES else np.dtype(name)
 
 
+@functools.cache  # np.finfo per call cost a microsecond of every small fill
 def dtype_max(name: str) -> float:
     """The largest finite value of dtype ``name`` (one of SUPPORTED_DTYPES)."""
     if name in ML_DTYPES:
@@ -257,6 +259,11 @@ def _adapter(out: Any) -> Optional[OutAdapter]:
 #: descriptor: ``dtype.name`` is a Python-level property costing about a
 #: microsecond, a large share of a small tensor's fill.
 _ACCEPTED_OUT_DTYPES: Dict[np.dtype, str] = {np.dtype(n): n for n in ("float16", "float32", "float64")}
+
+
+def dtype_name(array: np.ndarray) -> str:
+    """``array.dtype.name``, from the cache of accepted dtypes where it is there."""
+    return _ACCEPTED_OUT_DTYPES.get(array.dtype) or array.dtype.name
 
 
 def as_out(out: Any) -> Tuple[np.ndarray, Optional[str]]:

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import _backend, _misuse, _orthogonal, _specs
 from ._args import Arg, kw
-from ._checks import ShapeLike, as_dtype, as_out
+from ._checks import ShapeLike, as_dtype, as_out, dtype_name
 from ._fans import FanSpec
 
 Build = Callable[..., _backend.Spec]  # build(fans_or_None, **own_params) -> Spec
@@ -100,7 +100,7 @@ class Initializer:
             return self.fill_impl(out, seed=seed, stream=stream, threads=threads, **own)
         array, half = as_out(out)
         try:
-            return _backend.fill(out, self.spec(own, fans, half or array.dtype.name), seed, stream, threads, region,
+            return _backend.fill(out, self.spec(own, fans, half or dtype_name(array)), seed, stream, threads, region,
                                  full_shape)
         except ValueError as e:
             clear = _misuse.clear_borrow_error(e)

@@ -9,6 +9,7 @@ fill each parameter it sets (a :data:`ParamRule`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, cast
@@ -18,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from .. import _api as _vs
+from .. import _backend
 from .._conv import conv_fans, torch_fans
 from .._gain import calculate_gain
 from .._registry import SCHEME_KWARGS
@@ -25,7 +27,7 @@ from ._dropins import constant_, fill_tensor, normal_, uniform_, xavier_normal_,
 from ._fast_init import hf
 from ._fast_init.fast_init import fast_init
 from ._fast_init.own import run_own_init
-from ._writer import resolve_seed
+from ._writer import bump_version, resolve_seed
 
 #: ``init_module`` schemes: torch's own defaults, or one registry initialiser
 #: for every Linear/Conv weight.
@@ -33,6 +35,17 @@ SCHEMES: Tuple[str, ...] = ("torch_default", *SCHEME_KWARGS)
 
 #: Fills one parameter: ``rule(tensor, seed, stream)``.
 ParamRule = Callable[[Tensor, int, int], Any]
+
+
+def _batchable(rule: ParamRule, dist: Optional[_backend.Dist] = None) -> ParamRule:
+    """Mark ``rule`` as one whole-tensor varscale fill and nothing else (no
+    read of the tensor after it), which ``init_module`` may write in one
+    batched call with the others (:func:`varscale._backend.batched`);
+    ``dist``: the one distribution it fills with, whatever the tensor, which
+    lets a plain tensor skip the drop-in's layers (same values)."""
+    rule.batchable = True  # type: ignore[attr-defined]
+    rule.dist = dist  # type: ignore[attr-defined]
+    return rule
 
 
 class Scheme(NamedTuple):
@@ -76,8 +89,8 @@ class Scheme(NamedTuple):
                 t, name, lambda x, s: _vs.orthogonal_(x, seed=s, stream=stream, **kwargs), seed, None)
         fan_in, fan_out = _layer_fans(module, self.fans)
         fn = getattr(_vs, name)
-        return lambda t, seed, stream: fill_tensor(
-            t, name, lambda x, s: fn(x, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out, **kwargs), seed, None)
+        return _batchable(lambda t, seed, stream: fill_tensor(
+            t, name, lambda x, s: fn(x, seed=s, stream=stream, fan_in=fan_in, fan_out=fan_out, **kwargs), seed, None))
 
     def bias(self, module: nn.Module) -> ParamRule:
         """The rule for the bias of a Linear/Conv ``module``.
@@ -175,17 +188,20 @@ def param_stream(name: str) -> int:
 # ------------------------------------------------------------ the built-in rules
 
 
+@functools.lru_cache(maxsize=4096)  # one rule object per bound: a model's layers share a few sizes
 def _uniform_rule(bound: float) -> ParamRule:
-    return lambda t, seed, stream: uniform_(t, -bound, bound, seed=seed, stream=stream)
+    return _batchable(lambda t, seed, stream: uniform_(t, -bound, bound, seed=seed, stream=stream),
+                      _backend.uniform(-bound, bound))
 
 
+@functools.lru_cache(maxsize=256)
 def _const_rule(value: float) -> ParamRule:
-    return lambda t, seed, stream: constant_(t, value)
+    return _batchable(lambda t, seed, stream: constant_(t, value), _backend.constant(value))
 
 
 def _xavier_rule(normal: bool) -> ParamRule:
     fill = xavier_normal_ if normal else xavier_uniform_
-    return lambda t, seed, stream: fill(t, seed=seed, stream=stream)
+    return _batchable(lambda t, seed, stream: fill(t, seed=seed, stream=stream))
 
 
 def _layer_fans(module: nn.Module, fans: str) -> Tuple[int, int]:
@@ -197,12 +213,22 @@ def _layer_fans(module: nn.Module, fans: str) -> Tuple[int, int]:
 
 def _torch_default_bound(module: nn.Module, fans: str) -> float:
     """torch's Linear/Conv weight bound: kaiming_uniform_(a=sqrt(5)), i.e. 1/sqrt(fan_in), in torch's float ops."""
-    fan_in, _ = _layer_fans(module, fans)
-    gain = calculate_gain("leaky_relu", math.sqrt(5))  # sqrt(1/3)
-    return math.sqrt(3.0) * (gain / math.sqrt(fan_in)) if fan_in > 0 else 0.0
+    return _kaiming_sqrt5_bound(_layer_fans(module, fans)[0])
+
+
+_SQRT5_GAIN = calculate_gain("leaky_relu", math.sqrt(5))  # sqrt(1/3)
+
+
+def _kaiming_sqrt5_bound(fan_in: int) -> float:
+    """``kaiming_uniform_(a=sqrt(5))``'s bound for ``fan_in``, in torch's float ops."""
+    return math.sqrt(3.0) * (_SQRT5_GAIN / math.sqrt(fan_in)) if fan_in > 0 else 0.0
 
 
 def _linear(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
+    if scheme.name == "torch_default":  # Scheme.weight and .bias, with the fans counted once
+        fan_in, _ = _layer_fans(module, scheme.fans)
+        return {"weight": _uniform_rule(_kaiming_sqrt5_bound(fan_in)),
+                "bias": _uniform_rule(1 / math.sqrt(fan_in) if fan_in > 0 else 0.0)}
     return {"weight": scheme.weight(module), "bias": scheme.bias(module)}
 
 
@@ -269,6 +295,9 @@ for _type, _rule in ((nn.Linear, _linear), (nn.modules.conv._ConvNd, _linear), (
 
 
 def _find(module: nn.Module, name: str) -> Optional[Tensor]:
+    own = module._parameters.get(name) if "." not in name else None
+    if own is not None:  # the common case, without nn.Module.__getattr__
+        return own
     target: Any = module
     for part in name.split("."):
         target = getattr(target, part, None)
@@ -290,29 +319,77 @@ def _probe(scheme: str, kwargs: Dict[str, Any]) -> None:
         getattr(_vs, scheme + "_")(np.empty((1, 1), np.float32), seed=0, fan_in=1, fan_out=1, **kwargs)
 
 
-def _plan(model: nn.Module, scheme: Scheme) -> Tuple[Dict[int, ParamRule], List[str], List[Tuple[str, nn.Module]]]:
-    """Rule of every parameter a rule covers (by id), the names of those none
-    covers, and the modules (with their names) that own such parameters."""
-    names: Dict[int, str] = {}
-    for name, param in model.named_parameters():  # deduplicated: a shared parameter keeps its first name
-        if isinstance(param, nn.parameter.UninitializedParameter):
-            raise ValueError(f"parameter {name!r} is not materialised yet (lazy module): run a forward pass first")
-        names[id(param)] = name
+#: One parameter to fill: its rule, the parameter and its qualified name.
+Todo = Tuple[ParamRule, Tensor, str]
+
+
+def _plan(model: nn.Module, scheme: Scheme) -> Tuple[List[Todo], List[str], List[Tuple[str, nn.Module]]]:
+    """The parameters a rule covers with their rules (in ``named_parameters``
+    order, a shared parameter once under its first name), the names of those
+    none covers, and the modules (with their names) that own such parameters."""
+    names: Dict[int, Tuple[str, Tensor]] = {}
     plan: Dict[int, ParamRule] = {}
     missing: List[str] = []
     owners: List[Tuple[str, nn.Module]] = []
     for prefix, module in model.named_modules():  # parents first: their overrides win over the child's own rule
+        for pname, param in module._parameters.items():  # before the rule, which may read shapes
+            if isinstance(param, nn.parameter.UninitializedParameter):
+                name = f"{prefix}.{pname}" if prefix else pname
+                raise ValueError(f"parameter {name!r} is not materialised yet (lazy module): run a forward pass first")
         rule = rule_for(module)
         for relative, param_rule in (rule(module, scheme) if rule is not None else {}).items():
             target = _find(module, relative)
             if target is not None:
                 plan.setdefault(id(target), param_rule)
-        for _, param in module.named_parameters(recurse=False):
+        for pname, param in module._parameters.items():  # named_parameters(recurse=False), without its overhead
+            if param is None or id(param) in names:
+                continue  # shared: keeps its first name
+            name = f"{prefix}.{pname}" if prefix else pname
+            names[id(param)] = (name, param)
             if id(param) not in plan:
-                missing.append(f"{names[id(param)]} ({type(module).__name__})")
+                missing.append(f"{name} ({type(module).__name__})")
                 if not owners or owners[-1][1] is not module:
                     owners.append((prefix, module))
-    return plan, missing, owners
+    todo = [(plan[key], param, name) for key, (name, param) in names.items() if key in plan]
+    return todo, missing, owners
+
+
+_DIRECT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
+def _direct(tensor: Tensor) -> bool:
+    """Whether a rule's fixed distribution can go straight into the batch:
+    a plain CPU tensor the core writes in place (else the rule's drop-in
+    runs, with its checks, errors and staging)."""
+    return (type(tensor) in (Tensor, nn.Parameter) and tensor.device.type == "cpu" and tensor.dtype in _DIRECT_DTYPES
+            and tensor.is_contiguous() and not tensor.is_inference() and tensor.numel() > 0)
+
+
+def _plain_view(tensor: Tensor) -> Any:
+    """What the core fills for a :func:`_direct` tensor: its float32/float64
+    memory as NumPy (cheaper than the generic conversion), else the tensor."""
+    return tensor.detach().numpy() if tensor.dtype in (torch.float32, torch.float64) else tensor
+
+
+def _fill_all(todo: List[Todo], seed: int) -> None:
+    """Every parameter by its rule: those with a fixed distribution and the
+    other plain fills in batched writes (one GIL release each, small tensors
+    spread over the threads), then the rules that read what they wrote."""
+    direct: List[Tuple[Tensor, _backend.Dist, str]] = [
+        (param, rule.dist, name) for rule, param, name in todo  # type: ignore[attr-defined]
+        if getattr(rule, "dist", None) is not None and _direct(param)]
+    _backend.fill_many([(_plain_view(param), dist, seed, param_stream(name)) for param, dist, name in direct])
+    for param, _, _ in direct:
+        bump_version(param)
+    done = {id(param) for param, _, _ in direct}
+    rest = [(rule, param, name) for rule, param, name in todo if id(param) not in done]
+    with _backend.batched():
+        for rule, param, name in rest:
+            if getattr(rule, "batchable", False):
+                rule(param, seed, param_stream(name))
+    for rule, param, name in rest:  # e.g. an embedding's padding row, custom rules
+        if not getattr(rule, "batchable", False):
+            rule(param, seed, param_stream(name))
 
 
 def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "torch_default",
@@ -444,7 +521,7 @@ def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "
             hf.initialize(model)
         return model
 
-    plan, missing, owners = _plan(model, Scheme(scheme, fans, scheme_kwargs))
+    todo, missing, owners = _plan(model, Scheme(scheme, fans, scheme_kwargs))
     if missing and unknown == "error":
         raise ValueError(f"no initialisation rule for {', '.join(missing)}; pass unknown='own' to run their "
                          "reset_parameters, unknown='skip' to leave them unchanged, or add a rule with "
@@ -457,9 +534,7 @@ def init_module(model: nn.Module, seed: Optional[int] = None, *, scheme: str = "
             raise ValueError(f"no initialisation rule and no reset_parameters() for {', '.join(without)}; "
                              "pass unknown='skip' to leave them unchanged, or add a rule with "
                              "varscale.torch.register_rule")
-    for name, param in model.named_parameters():
-        if id(param) in plan:
-            plan[id(param)](param, seed_v, param_stream(name))
+    _fill_all(todo, seed_v)
     if include_buffers:
         for module in model.modules():
             if isinstance(module, nn.modules.batchnorm._NormBase):

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .._backend import immediately
 from .._checks import FLOAT8_DTYPES, HALF_DTYPES, SUPPORTED_DTYPES, register_out_type
 
 #: torch dtypes varscale fills, by varscale's (and ml_dtypes') name
@@ -65,7 +66,8 @@ def write(tensor: Tensor, fill: Callable[[Tensor], Any]) -> Tensor:
     # another device, or strided memory NumPy cannot be handed: generate the
     # same values (element i by flat row-major index) on the CPU, then copy
     staging = torch.empty(tuple(tensor.shape), dtype=tensor.dtype)
-    fill(staging)
+    with immediately():  # copied right below: not deferred by a batched() block
+        fill(staging)
     with torch.no_grad():
         tensor.copy_(staging)  # an in-place op: bumps the version itself
     return tensor

@@ -32,6 +32,7 @@ from typing import Any, Dict, Optional
 import torch
 from torch import Tensor, nn
 
+from ..._backend import batched
 from .fills import Job
 
 #: Whether fast_init defers whole-tensor fills (False: every fill written at once).
@@ -110,15 +111,18 @@ class Pending:
             self._flush_key(_storage_key(obj))
 
     def flush_all(self) -> None:
-        """Write every deferred fill, in call order (all are attempted; the
-        first error, if any, is raised afterwards)."""
+        """Write every deferred fill (all are attempted; the first error, if
+        any, is raised afterwards). The writes go to the core in one batched
+        call (:func:`varscale._backend.batched`: one GIL release, small
+        tensors spread over the threads)."""
         jobs, self._jobs = list(self._jobs.values()), {}
         error: Optional[BaseException] = None
-        for job in jobs:
-            try:
-                job.run()
-            except Exception as exc:  # keep writing the others, then raise
-                error = error or exc
+        with batched():
+            for job in jobs:
+                try:
+                    job.run()
+                except Exception as exc:  # keep writing the others, then raise
+                    error = error or exc
         if error is not None:
             raise error
 

@@ -1,0 +1,140 @@
+"""``_backend.batched``: fills collected and written in one core call give
+the values of the same fills one by one; nothing is written on an
+exception; fills that must land at once (``immediately``, regions, explicit
+threads) do; and
+``init_module``/``fast_init``, which write through it, still give the
+one-by-one values."""
+
+from typing import Any, List
+
+import numpy as np
+import pytest
+import torch
+
+import varscale
+from varscale import _backend
+from varscale.torch._writer import write
+
+SHAPES = [(7,), (64, 64), (3, 5, 7), (1 << 20,)]  # the last one is split over the threads
+DTYPES = [np.float32, np.float64]
+
+
+def _fill_all(arrays: List[np.ndarray]) -> None:
+    for i, a in enumerate(arrays):
+        if i % 3 == 0:
+            varscale.normal_(a, 0.5, 2.0, seed=3, stream=i)
+        elif i % 3 == 1:
+            varscale.xavier_uniform_(a, seed=3, stream=i) if a.ndim > 1 else varscale.uniform_(a, -1, 1, seed=3,
+                                                                                                stream=i)
+        else:
+            varscale.truncated_normal_(a, 0.0, 1.0, -2.0, 2.0, seed=3, stream=i)
+
+
+def _arrays() -> List[np.ndarray]:
+    return [np.zeros(s, d) for s in SHAPES for d in DTYPES]
+
+
+def test_batched_fills_equal_one_by_one() -> None:
+    alone, together = _arrays(), _arrays()
+    _fill_all(alone)
+    with _backend.batched():
+        _fill_all(together)
+        assert not any(a.any() for a in together), "inside the block nothing is written yet"
+    for a, b in zip(alone, together):
+        assert a.tobytes() == b.tobytes()
+        assert b.any()
+
+
+def test_nothing_written_on_exception() -> None:
+    arrays = _arrays()
+    with pytest.raises(KeyError), _backend.batched():
+        _fill_all(arrays)
+        raise KeyError("stop")
+    assert not any(a.any() for a in arrays)
+    out = np.zeros(10, np.float32)
+    varscale.normal_(out, seed=0)  # the block is closed: written at once again
+    assert out.any()
+
+
+def test_nested_blocks_and_immediately() -> None:
+    outer, inner, now = (np.zeros(100, np.float32) for _ in range(3))
+    with _backend.batched():
+        varscale.normal_(outer, seed=1)
+        with _backend.batched():
+            varscale.normal_(inner, seed=2)
+        assert inner.any() and not outer.any(), "an inner block writes its own jobs when it closes"
+        with _backend.immediately():
+            varscale.normal_(now, seed=3)
+        assert now.any()
+        region_out = np.zeros((2, 3), np.float32)
+        varscale.normal_(region_out, seed=4, region=(slice(0, 2), slice(1, 4)), full_shape=(5, 5))
+        assert region_out.any(), "region fills are not collected"
+        explicit = np.zeros(50, np.float32)
+        varscale.normal_(explicit, seed=5, threads=1)
+        assert explicit.any(), "fills with their own thread count are not collected"
+    assert outer.any()
+
+
+def test_same_array_twice_keeps_call_order() -> None:
+    # the batch borrows each array once; given twice, the fills are written one
+    # by one in call order and the later one wins, as without the block
+    a = np.zeros(1000, np.float32)
+    with _backend.batched():
+        varscale.normal_(a, seed=1)
+        varscale.uniform_(a[:], -1, 1, seed=2)  # a view of the same memory
+    expected = varscale.uniform(1000, -1, 1, seed=2)
+    assert a.tobytes() == expected.tobytes()
+
+
+def test_staging_writes_are_not_deferred() -> None:
+    # a strided tensor is filled through a CPU staging tensor and copied in:
+    # the staging fill must land before the copy, also inside a block
+    base = torch.zeros(40, 30)
+    view = base.t()  # not contiguous
+    with _backend.batched():
+        write(view, lambda t: varscale.normal_(t, seed=9))
+    expected = torch.empty(30, 40)
+    varscale.normal_(expected, seed=9)
+    assert torch.equal(view, expected)
+
+
+def test_init_module_and_fast_init_values_are_the_one_by_one_values(monkeypatch: Any) -> None:
+    import varscale.torch as vt
+    from varscale.torch import _modules
+
+    def build() -> torch.nn.Module:
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.LayerNorm(32), torch.nn.Embedding(10, 32, 0),
+                                   torch.nn.Linear(32, 2048).double(), torch.nn.Linear(8, 8).half(),
+                                   torch.nn.MultiheadAttention(16, 2))
+
+    def state(model: torch.nn.Module) -> List[bytes]:
+        return [p.detach().numpy().tobytes() if p.dtype != torch.float16 else p.detach().view(torch.int16).numpy()
+                .tobytes() for p in model.parameters()]
+
+    batched_init = state(vt.init_module(build(), seed=5))
+    # each rule's own drop-in, one by one, outside any batch
+    model = build()
+    todo, _, _ = _modules._plan(model, _modules.Scheme("torch_default", "torch", {}))
+    for rule, param, name in todo:
+        rule(param, 5, _modules.param_stream(name))
+    assert state(model) == batched_init
+    assert not np.frombuffer(batched_init[4], np.float32)[:32].any(), "the padding row is zero"
+    assert any(getattr(rule, "dist", None) is not None for rule, _, _ in todo), "the direct path was taken"
+    assert any(getattr(rule, "dist", None) is None and getattr(rule, "batchable", False) for rule, _, _ in todo)
+
+    with vt.fast_init(seed=5):
+        batched_fast = state(build())
+    monkeypatch.setattr("varscale.torch._fast_init.deferral.batched", _OneByOne)
+    with vt.fast_init(seed=5):
+        assert state(build()) == batched_fast
+
+
+class _OneByOne:
+    """Stands in for the batched() context manager: every fill written at once."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
