@@ -95,12 +95,27 @@ def many_small(table: Table, repeat: int, threads: Optional[int]) -> Dict[str, f
             for t in tensors:
                 t.uniform_(-b, b)
 
+        import varscale.torch as vt
+
+        # the issue's own case: a model of 1,500 Linear(64, 64) (weights and
+        # biases), varscale's init_module against torch's reset_parameters loop
+        model = torch.nn.Sequential(*(torch.nn.Linear(*MANY_SHAPE) for _ in range(MANY_COUNT)))
+
+        def torch_reset() -> None:
+            for m in model:
+                m.reset_parameters()
+
         cases += [("varscale.uniform_ loop (torch tensors)", lambda: varscale_loop(tensors)),
                   ("_backend.fill_many (torch tensors)", lambda: batched(tensors)),
-                  ("torch Tensor.uniform_ loop", torch_loop)]
+                  ("torch Tensor.uniform_ loop", torch_loop),
+                  ("varscale.torch.init_module (1,500 Linear)", lambda: vt.init_module(model, seed=0)),
+                  ("torch reset_parameters loop (1,500 Linear)", torch_reset)]
     for name, ts in round_robin(cases, repeat).items():
         table.add(g, name, ts, n, 4 * n)
-    return _ratios(table, g, [name for name, _ in cases], "torch Tensor.uniform_ loop")
+    ratios = _ratios(table, g, [name for name, _ in cases if "1,500 Linear" not in name], "torch Tensor.uniform_ loop")
+    ratios.update(_ratios(table, g, [name for name, _ in cases if "1,500 Linear" in name],
+                          "torch reset_parameters loop (1,500 Linear)"))
+    return ratios
 
 
 def _ratios(table: Table, group: str, names: List[str], reference: str) -> Dict[str, float]:
