@@ -232,11 +232,24 @@ def fill(out: Out, spec: Spec, seed: Optional[int], stream: int, threads: Option
     return out
 
 
+_batch = threading.local()  # .jobs: the collector of the innermost batched() block on this thread
+
+
+def collecting() -> bool:
+    """Whether a :func:`batched` block on this thread is collecting fills."""
+    return getattr(_batch, "jobs", None) is not None
+
+
+def fill_direct(out: np.ndarray, kind: str, params: Tuple[float, ...], seed: int, stream: int) -> np.ndarray:
+    """``out`` (a float32/float64 array) filled in place from ``kind`` with
+    ``params``, everything checked by the core only (the fast path of small
+    fills; a ValueError/TypeError/OverflowError means the core refused)."""
+    _core.fill(out, _KINDS[kind](*params), seed, stream, 0, as_threads(None), None, None)
+    return out
+
+
 #: One job of :func:`fill_many`: ``(out, dist, seed, stream)``.
 FillJob = Tuple[Any, Dist, Optional[int], int]
-
-
-_batch = threading.local()  # .jobs: the collector of the innermost batched() block on this thread
 
 
 @contextlib.contextmanager

@@ -62,6 +62,10 @@ class Initializer:
     renamed: Tuple[Tuple[str, str], ...] = ()
     examples: str = ""
     culprits: Tuple[str, ...] = ()
+    #: the entry is the core distribution of the same name, its own parameters
+    #: the distribution's in order: a plain in-place call goes straight to the core
+    #: (see :meth:`fill`)
+    direct: bool = False
     #: for an initialiser that is not one distribution per element (orthogonal)
     create_impl: Optional[Callable[..., np.ndarray]] = None
     fill_impl: Optional[Callable[..., Any]] = None
@@ -95,7 +99,25 @@ class Initializer:
 
     def fill(self, out: Any, own: Mapping[str, Any], fans: Optional[FanSpec], seed: Optional[int], stream: int,
              threads: Optional[int], region: Any = None, full_shape: Optional[ShapeLike] = None) -> Any:
-        """``out`` filled in place, as the generated ``varscale.<name>_`` does it."""
+        """``out`` filled in place, as the generated ``varscale.<name>_`` does it.
+
+        A plain call of a :attr:`direct` entry (a float32/float64 NumPy array,
+        an int seed, real parameters, no region or thread count) is handed to
+        the core at once, which checks everything this path checks (the
+        parameters, the dtype's range, the array); when it refuses, the full
+        path below runs to raise its error, which names the parameters.
+        Small tensors are dominated by this per-call cost. Inside a
+        :func:`varscale._backend.batched` block the full path runs (it collects).
+        """
+        if (self.direct and type(out) is np.ndarray and not _backend.collecting() and region is None
+                and full_shape is None and threads is None
+                and out.dtype.char in "fd" and out.size and type(stream) is int
+                and (type(seed) is int or (seed is None and self.name == "constant"))
+                and all(type(v) is float or type(v) is int for v in own.values())):
+            try:
+                return _backend.fill_direct(out, self.name, tuple(own.values()), seed or 0, stream)
+            except (TypeError, ValueError, OverflowError):
+                pass  # refused: the full path raises the error with its message
         if self.fill_impl is not None:
             return self.fill_impl(out, seed=seed, stream=stream, threads=threads, **own)
         array, half = as_out(out)
@@ -230,14 +252,14 @@ REGISTRY: Tuple[Initializer, ...] = (
     (bounds that the dtype cannot represent are rounded inward); the
     endpoints themselves are drawn only by rounding. As
     ``torch.nn.init.uniform_(t, a=low, b=high)``.""",
-        _specs.uniform_bounds, fans=False),
+        _specs.uniform_bounds, fans=False, direct=True),
     Initializer(
         "normal", "Normal ``N(mean, std^2)`` by the Box-Muller transform (``std >= 0``).",
         (MEAN, _std(">=")),
         """\
     Tails reach 6.7 std in float32 and 8.6 std in float64 (32 and 52 random
     bits for the radius). As ``torch.nn.init.normal_``.""",
-        _specs.normal_moments, fans=False),
+        _specs.normal_moments, fans=False, direct=True),
     Initializer(
         "truncated_normal", "``N(mean, std^2)`` conditioned on ``[low, high]``, by inversion (no rejection).",
         (MEAN, _std(">"),
@@ -252,12 +274,12 @@ more than 8 std from ``mean`` is refused (inversion would be inaccurate there)."
     exact arithmetic. Note the variance is below ``std^2``; see
     :func:`varscale.variance_scaling` for the corrected initialiser. The
     spellings ``a=``/``b=`` are deprecated (removed in the next release).""",
-        _specs.truncated, fans=False, renamed=(("a", "low"), ("b", "high"))),
+        _specs.truncated, fans=False, renamed=(("a", "low"), ("b", "high")), direct=True),
     Initializer(
         "constant", "Every element equal to ``value``, as ``torch.nn.init.constant_``.",
         (Arg("value", "float", kind="float", doc="The value (rounded to the dtype)."),),
         "    ``seed`` and ``stream`` are accepted, for a uniform signature, and unused.",
-        _specs.constant_value, fans=False),
+        _specs.constant_value, fans=False, direct=True),
     Initializer(
         "orthogonal", "(Semi-)orthogonal matrix times ``gain``, as ``torch.nn.init.orthogonal_``.",
         (Arg("gain", "float", "1.0", "float", "Scale factor (any finite real; a negative gain flips the signs)."),

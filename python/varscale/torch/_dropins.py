@@ -64,9 +64,11 @@ def check_tensor(tensor: Any, name: str) -> None:
         raise TypeError(f"{name}() expects a torch.Tensor, got {type(tensor).__name__}{numpy_twin}")
 
 
-def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Tensor, int], Any], seed: Optional[int],
-                generator: Optional[torch.Generator]) -> Tensor:
-    """Check ``tensor``, resolve the seed, then ``fill(target, seed)`` through :func:`write`."""
+def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Any, int], Any], seed: Optional[int],
+                generator: Optional[torch.Generator], as_array: bool = True) -> Tensor:
+    """Check ``tensor``, resolve the seed, then ``fill(target, seed)`` through :func:`write`;
+    ``target`` is a NumPy view of a float32/float64 tensor's memory with ``as_array`` (the
+    NumPy API's direct path for small fills takes arrays), else the tensor."""
     check_tensor(tensor, name)
     if tensor.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{name}(): unsupported dtype {tensor.dtype}; varscale fills float16, bfloat16, "
@@ -77,7 +79,15 @@ def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Tensor, int], Any], s
         raise RuntimeError(f"{name}(): Inplace update to inference tensor outside InferenceMode is not allowed "
                            "(torch's rule); fill it inside torch.inference_mode() or fill a clone")
     seed_v = resolve_seed(seed, generator)
-    return write(tensor, lambda target: fill(target, seed_v))
+    return write(tensor, lambda target: fill(_as_numpy(target) if as_array else target, seed_v))
+
+
+def _as_numpy(target: Tensor) -> Any:
+    """A float32/float64 CPU tensor as the NumPy array sharing its memory
+    (the NumPy API's direct path for small fills takes arrays), else itself."""
+    if target.dtype in (torch.float32, torch.float64) and target.device.type == "cpu" and target.is_contiguous():
+        return target.detach().numpy()
+    return target
 
 
 def _fill_with_gain(tensor: Tensor, name: str, init: Callable[..., Any], gain: float, seed: Optional[int],

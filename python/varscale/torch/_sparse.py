@@ -70,4 +70,4 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Optio
         with torch.no_grad():
             target[torch.from_numpy(zero_rows), torch.arange(cols)] = 0
 
-    return fill_tensor(tensor, "sparse_", write, seed, generator)
+    return fill_tensor(tensor, "sparse_", write, seed, generator, as_array=False)

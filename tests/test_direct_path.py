@@ -1,0 +1,93 @@
+"""The direct path of small in-place fills (``Initializer.direct``): a plain
+call goes straight to the core. It must give the full path's values, be
+taken only for plain calls, and leave every error to the full path (same
+exception types and messages)."""
+
+from typing import Any, Dict, List
+
+import numpy as np
+import pytest
+
+import varscale
+from varscale import _backend
+from varscale._registry import REGISTRY
+
+DIRECT = [e.name for e in REGISTRY if e.direct]
+PARAMS: Dict[str, Dict[str, float]] = {"uniform": {"low": -0.3, "high": 0.7}, "normal": {"mean": 0.5, "std": 2.0},
+                                       "truncated_normal": {"mean": 0.0, "std": 1.0, "low": -1.5, "high": 2.5},
+                                       "constant": {"value": 0.25}}
+
+
+def test_the_direct_entries_are_the_core_distributions() -> None:
+    assert sorted(DIRECT) == sorted(PARAMS)
+    for name in DIRECT:
+        assert tuple(PARAMS[name]) == _backend.PARAM_NAMES[name], "own parameters in the distribution's order"
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    seen: List[str] = []
+    real = _backend.fill_direct
+
+    def spy(out: np.ndarray, kind: str, *rest: Any) -> np.ndarray:
+        seen.append(kind)
+        return real(out, kind, *rest)
+
+    monkeypatch.setattr(_backend, "fill_direct", spy)
+    return seen
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_direct_values_equal_the_full_path(name: str, dtype: Any, calls: List[str]) -> None:
+    fill = getattr(varscale, name + "_")
+    fast, full = np.zeros((33, 7), dtype), np.zeros((33, 7), dtype)
+    fill(fast, **PARAMS[name], seed=11, stream=3)
+    assert calls == [name], "a plain call takes the direct path"
+    fill(full, **PARAMS[name], seed=11, stream=3, threads=1)  # an explicit thread count: the full path
+    assert calls == [name]
+    assert fast.tobytes() == full.tobytes() and fast.any()
+    assert fast.tobytes() == getattr(varscale, name)((33, 7), **PARAMS[name], seed=11, stream=3,
+                                                     dtype=dtype).tobytes()
+
+
+def test_not_taken_for_other_calls(calls: List[str]) -> None:
+    varscale.normal_(np.zeros(10, np.float16), seed=0)  # half: the full path
+    varscale.normal_(np.zeros(10, np.float32))  # no seed: the full path draws one
+    varscale.normal_(np.zeros((4, 4), np.float32), seed=0, region=(slice(0, 4),), full_shape=(8, 4))
+    varscale.normal_(np.zeros(0, np.float32), seed=0)
+    varscale.normal_(np.zeros(10, np.float32), np.float32(0.5), seed=0)  # a NumPy scalar parameter
+    assert calls == []
+    varscale.constant_(np.zeros(10, np.float32), 0.5)  # constant needs no seed
+    assert calls == ["constant"]
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda a: varscale.normal_(a, 0.0, -1.0, seed=0), ValueError, "std"),
+    (lambda a: varscale.normal_(a, True, 1.0, seed=0), TypeError, "mean"),
+    (lambda a: varscale.uniform_(a, 1.0, 0.0, seed=0), ValueError, "low=1.0 must not exceed high=0.0"),
+    (lambda a: varscale.normal_(a, 0.0, 1e38, seed=0), ValueError, "std"),
+    (lambda a: varscale.normal_(a, seed=-1), ValueError, "seed"),
+    (lambda a: varscale.normal_(a, seed=0, stream=2**64), ValueError, "stream"),
+    (lambda a: varscale.normal_(a[::2], seed=0), ValueError, "C-contiguous"),
+    (lambda a: varscale.truncated_normal_(a, 0.0, 0.0, seed=0), ValueError, "std"),
+    (lambda a: varscale.constant_(a, float("nan")), ValueError, "value"),
+])
+def test_refusals_raise_the_full_paths_errors(call: Any, error: type, match: str, calls: List[str]) -> None:
+    a = np.zeros(64, np.float32)
+    with pytest.raises(error, match=match):
+        call(a)
+    assert not a.any(), "nothing written"
+    read_only = np.zeros(8, np.float32)
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        varscale.normal_(read_only, seed=0)
+
+
+def test_the_check_can_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a direct path that wrote other values would be caught by the equality test above
+    monkeypatch.setattr(_backend, "fill_direct", lambda out, kind, params, seed, stream: out.fill(1.0) or out)
+    fast, full = np.zeros(50, np.float32), np.zeros(50, np.float32)
+    varscale.normal_(fast, seed=1)
+    varscale.normal_(full, seed=1, threads=1)
+    assert fast.tobytes() != full.tobytes()
