@@ -101,10 +101,23 @@ def test_the_memory_check_uses_the_memory_available_now(monkeypatch):
         assert abs(available - info["MemAvailable"] - info.get("SwapFree", 0)) < 2**30  # moves while we read
     assert available < total + info.get("SwapTotal", 0)
     monkeypatch.setattr(_checks, "available_memory", lambda: 2**20)
-    expected = r"needs 4194304 bytes \(0\.00391 GiB\), more than the 0\.000977 GiB of memory available now"
+    expected = r"needs 67108864 bytes \(0\.0625 GiB\), more than the 0\.000977 GiB of memory available now"
     with pytest.raises(MemoryError, match=expected):
-        varscale.normal((1024, 1024), dtype="float32", seed=0)  # 4 MiB > 1 MiB "available"
+        varscale.normal((4096, 4096), dtype="float32", seed=0)  # 64 MiB > 1 MiB "available"
     assert varscale.normal((256, 256), dtype="float32", seed=0).shape == (256, 256)  # 256 KiB fits
+
+
+def test_small_requests_skip_the_memory_check(monkeypatch):
+    # reading the available memory costs more than filling a small array
+    def unreadable():
+        raise AssertionError("available_memory read for a small array")
+
+    monkeypatch.setattr(_checks, "available_memory", unreadable)
+    assert varscale.normal((768,), seed=0).shape == (768,)
+    just_below = _checks.MEMORY_CHECK_MIN_BYTES // 4 - 1
+    assert varscale.uniform((just_below,), seed=0).size == just_below
+    with pytest.raises(AssertionError, match="small array"):  # at the threshold the check runs
+        varscale.uniform((just_below + 1,), seed=0)
 
 
 def _import_without(module, blocked):
