@@ -31,8 +31,9 @@ pub enum Distribution {
 }
 
 /// Box-Muller samples stay within this many std of the mean (|z| <= 8.57 in
-/// f64, 6.76 in f32; see `sampler::normal`).
-const NORMAL_REACH: f64 = 9.0;
+/// f64, 6.76 in f32; see `sampler::normal`): the reach checked against the
+/// output dtype's range (`_core.NORMAL_REACH` in Python).
+pub const NORMAL_REACH: f64 = 9.0;
 
 /// A truncated normal whose interval is narrower than this many smallest
 /// normal numbers of the compute type, in units of `std`, is uniform on the

@@ -47,7 +47,7 @@ pub mod sampler;
 mod py;
 
 pub use batch::{fill_many, BufferMut, Job, Placement};
-pub use distribution::{Distribution, MIN_WIDTH_IN_STD};
+pub use distribution::{Distribution, MIN_WIDTH_IN_STD, NORMAL_REACH};
 pub use dtype::Dtype;
 pub use error::Error;
 pub use fill::{fill, fill_bits, generate, Element, Options};

@@ -22,6 +22,8 @@ from . import _core
 MAX_U64 = 2**64 - 1
 SUPPORTED_DTYPES = ("float16", "bfloat16", "float32", "float64", "float8_e4m3fn", "float8_e5m2")
 HALF_DTYPES = ("float16", "bfloat16")
+#: The dtypes the framework adapters (varscale.jax, varscale.keras) produce: float8 stays NumPy's and torch's.
+FRAMEWORK_DTYPES = (*HALF_DTYPES, "float32", "float64")
 #: float8 types (ml_dtypes): float32 samples rounded, drawn in the Python layer (see _float8.py)
 FLOAT8_DTYPES = ("float8_e4m3fn", "float8_e5m2")
 #: types NumPy knows only through the optional ml_dtypes package

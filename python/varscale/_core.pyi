@@ -20,6 +20,8 @@ __all__ = [
     "MAX_THREADS",
     "GIL_MIN_BYTES",
     "SLICE_BYTES",
+    "NORMAL_REACH",
+    "TRUNCATED_REACH",
     "__version__",
 ]
 
@@ -27,6 +29,8 @@ GENERATOR: str
 MAX_THREADS: int
 GIL_MIN_BYTES: int
 SLICE_BYTES: int
+NORMAL_REACH: float
+TRUNCATED_REACH: float
 __version__: str
 
 @final

@@ -16,6 +16,7 @@ from typing import Any, Dict
 
 import numpy as np
 
+from . import _core
 from ._checks import FLOAT8_DTYPES, ml_dtype
 
 FLOAT8 = FLOAT8_DTYPES
@@ -87,9 +88,10 @@ def narrowed_params(kind: str, params: Dict[str, float], dtype_name: str) -> Dic
                              "use a wider interval or float16/bfloat16")
         return dict(params, low=lo8, high=hi8)
     if kind == "normal":
-        reach = abs(params["mean"]) + 9.0 * params["std"]  # _specs.NORMAL_REACH (not imported: _backend imports us)
+        reach = abs(params["mean"]) + _core.NORMAL_REACH * params["std"]  # the core's own check, as _specs.reach
         if reach > top:
-            raise ValueError(f"normal(mean={params['mean']}, std={params['std']}) reaches {reach:.4g} within 9 std, "
+            raise ValueError(f"normal(mean={params['mean']}, std={params['std']}) reaches {reach:.4g} within "
+                             f"{_core.NORMAL_REACH:g} std, "
                              f"beyond {dtype_name}'s largest value {top}; use a smaller std or a wider type")
         return dict(params)
     if abs(params["value"]) > top:

@@ -12,6 +12,7 @@ import math
 import sys
 from typing import Optional, Tuple
 
+from . import _core
 from ._backend import Dist, Spec, centered_normal, constant, normal, symmetric_uniform, truncated_normal, uniform
 from ._checks import as_choice, as_real
 from ._fans import FanSpec
@@ -29,8 +30,8 @@ _SQRT3 = math.sqrt(3.0)
 #: Samples of ``normal`` stay within this many std of the mean (Box-Muller), and those of
 #: ``truncated_normal`` within ``TRUNCATED_REACH`` std: the reaches the core checks against
 #: the dtype's range (rust/distribution.rs, ``MAX_REACH`` in rust/sampler/truncated_normal.rs).
-NORMAL_REACH = 9.0
-TRUNCATED_REACH = 12.0
+NORMAL_REACH: float = _core.NORMAL_REACH
+TRUNCATED_REACH: float = _core.TRUNCATED_REACH
 
 
 def reach(dist: Dist) -> float:

@@ -32,6 +32,7 @@ import numpy as np
 from keras.src.initializers.random_initializers import compute_fans  # type: ignore[import-untyped]
 
 import varscale as _vs
+from varscale._checks import FRAMEWORK_DTYPES
 
 __all__ = [
     "GlorotNormal",
@@ -49,7 +50,7 @@ __all__ = [
 
 #: Standard deviation of N(0, 1) truncated to [-2, 2], Keras' correction.
 TRUNCATED_STD_2 = 0.87962566103423978
-_SUPPORTED = ("float16", "bfloat16", "float32", "float64")
+_SUPPORTED = FRAMEWORK_DTYPES  # as varscale.jax
 _register = keras.saving.register_keras_serializable(package="varscale")
 # (shape, dtype name, seed, stream) -> array
 Sampler = Callable[[tuple[int, ...], str, int, int], np.ndarray]

@@ -142,6 +142,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_THREADS", crate::MAX_THREADS)?;
     m.add("GIL_MIN_BYTES", GIL_MIN_BYTES)?;
     m.add("SLICE_BYTES", crate::SLICE_BYTES)?;
+    m.add("NORMAL_REACH", crate::NORMAL_REACH)?;
+    m.add("TRUNCATED_REACH", crate::sampler::MAX_REACH)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -13,15 +13,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import as_region, numpy_dtype
+from .._checks import FRAMEWORK_DTYPES, as_region, numpy_dtype
 
 Shape = tuple[int, ...]
 #: Host-side generator of ``full[region]`` (``region=None``: the whole tensor).
 Draw = Callable[[int, int, Any], np.ndarray]
 #: Builds the host-side generator for a (full shape, NumPy dtype name).
 Planner = Callable[[Shape, str], Draw]
-
-_SUPPORTED = ("float16", "bfloat16", "float32", "float64")
 
 
 class Initializer(Protocol):
@@ -100,9 +98,9 @@ def _as_dtype(dtype: Any, what: str) -> np.dtype[Any]:
     if jnp.issubdtype(dt, jnp.complexfloating):
         raise ValueError(f"dtype {dt.name} is complex; varscale.jax.{what} draws real floats only "
                          f"(jax.nn.initializers.{what} supports complex)")
-    if dt.name not in _SUPPORTED:
+    if dt.name not in FRAMEWORK_DTYPES:
         raise ValueError(f"dtype argument to `{what}` must be a float dtype "
-                         f"({', '.join(_SUPPORTED)}), got {dt.name}")
+                         f"({', '.join(FRAMEWORK_DTYPES)}), got {dt.name}")
     return dt
 
 
