@@ -278,14 +278,15 @@ def batched() -> Iterator[None]:
         _batch.jobs = outer
     if not jobs:
         return
+    threads = as_threads(None)  # as each fill would have read it
     try:
-        _core.fill_many(jobs)
+        _core.fill_many(jobs, threads)
     except ValueError:
         # refused before anything was written: an array given twice (the
         # batch borrows each once); one by one, in call order, the later
         # fill wins as it would have without the block
         for job in jobs:
-            _core.fill(job[0], job[1], job[2], job[3], 0, None, None, job[5])
+            _core.fill(job[0], job[1], job[2], job[3], 0, threads, None, job[5])
 
 
 @contextlib.contextmanager
