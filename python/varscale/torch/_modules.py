@@ -80,8 +80,7 @@ class Scheme(NamedTuple):
             for ``"torch_default"``, else the scheme's initialiser.
         """
         if self.name == "torch_default":
-            bound = _torch_default_bound(module, self.fans)
-            return _uniform_rule(bound)
+            return _torch_default_rules(_layer_fans(module, self.fans)[0])["weight"]
         kwargs = dict(self.kwargs)
         name = self.name + "_"
         if self.name == "orthogonal":
@@ -107,8 +106,7 @@ class Scheme(NamedTuple):
         """
         if self.name != "torch_default":
             return _const_rule(0.0)
-        fan_in, _ = _layer_fans(module, self.fans)
-        return _uniform_rule(1 / math.sqrt(fan_in) if fan_in > 0 else 0.0)
+        return _torch_default_rules(_layer_fans(module, self.fans)[0])["bias"]
 
 
 #: Decides, for one module, the parameters its own initialisation sets:
@@ -211,24 +209,20 @@ def _layer_fans(module: nn.Module, fans: str) -> Tuple[int, int]:
     return torch_fans(tuple(cast(Tensor, module.weight).shape))
 
 
-def _torch_default_bound(module: nn.Module, fans: str) -> float:
-    """torch's Linear/Conv weight bound: kaiming_uniform_(a=sqrt(5)), i.e. 1/sqrt(fan_in), in torch's float ops."""
-    return _kaiming_sqrt5_bound(_layer_fans(module, fans)[0])
-
-
 _SQRT5_GAIN = calculate_gain("leaky_relu", math.sqrt(5))  # sqrt(1/3)
 
 
-def _kaiming_sqrt5_bound(fan_in: int) -> float:
-    """``kaiming_uniform_(a=sqrt(5))``'s bound for ``fan_in``, in torch's float ops."""
-    return math.sqrt(3.0) * (_SQRT5_GAIN / math.sqrt(fan_in)) if fan_in > 0 else 0.0
+def _torch_default_rules(fan_in: int) -> Dict[str, ParamRule]:
+    """torch's Linear/Conv ``reset_parameters`` for ``fan_in``, in torch's float
+    ops: weight ``kaiming_uniform_(a=sqrt(5))``, i.e. ``U(+-1/sqrt(fan_in))``,
+    and bias ``U(+-1/sqrt(fan_in))``."""
+    weight = math.sqrt(3.0) * (_SQRT5_GAIN / math.sqrt(fan_in)) if fan_in > 0 else 0.0
+    return {"weight": _uniform_rule(weight), "bias": _uniform_rule(1 / math.sqrt(fan_in) if fan_in > 0 else 0.0)}
 
 
 def _linear(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
     if scheme.name == "torch_default":  # Scheme.weight and .bias, with the fans counted once
-        fan_in, _ = _layer_fans(module, scheme.fans)
-        return {"weight": _uniform_rule(_kaiming_sqrt5_bound(fan_in)),
-                "bias": _uniform_rule(1 / math.sqrt(fan_in) if fan_in > 0 else 0.0)}
+        return _torch_default_rules(_layer_fans(module, scheme.fans)[0])
     return {"weight": scheme.weight(module), "bias": scheme.bias(module)}
 
 
@@ -378,7 +372,12 @@ def _fill_all(todo: List[Todo], seed: int) -> None:
     direct: List[Tuple[Tensor, _backend.Dist, str]] = [
         (param, rule.dist, name) for rule, param, name in todo  # type: ignore[attr-defined]
         if getattr(rule, "dist", None) is not None and _direct(param)]
-    _backend.fill_many([(_plain_view(param), dist, seed, param_stream(name)) for param, dist, name in direct])
+    try:
+        _backend.fill_many([(_plain_view(param), dist, seed, param_stream(name)) for param, dist, name in direct])
+    except (TypeError, ValueError) as e:  # refused before anything was written: name the parameter
+        index, _, reason = str(e).removeprefix("buffer ").partition(": ")
+        name = direct[int(index)][2] if index.isdigit() and int(index) < len(direct) else "?"
+        raise type(e)(f"parameter {name!r}: {reason or e}") from None
     for param, _, _ in direct:
         bump_version(param)
     done = {id(param) for param, _, _ in direct}
