@@ -79,15 +79,7 @@ def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Any, int], Any], seed
         raise RuntimeError(f"{name}(): Inplace update to inference tensor outside InferenceMode is not allowed "
                            "(torch's rule); fill it inside torch.inference_mode() or fill a clone")
     seed_v = resolve_seed(seed, generator)
-    return write(tensor, lambda target: fill(_as_numpy(target) if as_array else target, seed_v))
-
-
-def _as_numpy(target: Tensor) -> Any:
-    """A float32/float64 CPU tensor as the NumPy array sharing its memory
-    (the NumPy API's direct path for small fills takes arrays), else itself."""
-    if target.dtype in (torch.float32, torch.float64) and target.device.type == "cpu" and target.is_contiguous():
-        return target.detach().numpy()
-    return target
+    return write(tensor, lambda target: fill(target, seed_v), as_array)
 
 
 def _fill_with_gain(tensor: Tensor, name: str, init: Callable[..., Any], gain: float, seed: Optional[int],

@@ -55,22 +55,30 @@ def bump_version(tensor: Tensor) -> None:
         _increment_version(tensor)
 
 
-def write(tensor: Tensor, fill: Callable[[Tensor], Any]) -> Tensor:
+def write(tensor: Tensor, fill: Callable[[Any], Any], as_array: bool = False) -> Tensor:
     """Run ``fill(target)`` on ``tensor`` itself when the core can write it in
     place (contiguous, CPU), else on a CPU tensor that is then copied in;
-    ``tensor`` ends with its version counter bumped. Returns ``tensor``."""
+    ``tensor`` ends with its version counter bumped. Returns ``tensor``.
+    With ``as_array``, a float32/float64 ``target`` is handed over as the
+    NumPy array sharing its memory (the NumPy API's direct path for small
+    fills takes arrays; other dtypes stay tensors)."""
     if tensor.device.type == "cpu" and tensor.is_contiguous():
-        fill(tensor)  # through a NumPy view of the tensor's memory: no copy
+        # through a NumPy view of the tensor's memory: no copy
+        fill(tensor.detach().numpy() if as_array and tensor.dtype in _NUMPY_NATIVE else tensor)
         bump_version(tensor)
         return tensor
     # another device, or strided memory NumPy cannot be handed: generate the
     # same values (element i by flat row-major index) on the CPU, then copy
     staging = torch.empty(tuple(tensor.shape), dtype=tensor.dtype)
     with immediately():  # copied right below: not deferred by a batched() block
-        fill(staging)
+        fill(staging.numpy() if as_array and staging.dtype in _NUMPY_NATIVE else staging)
     with torch.no_grad():
         tensor.copy_(staging)  # an in-place op: bumps the version itself
     return tensor
+
+
+#: dtypes whose tensors NumPy views directly (float16/bfloat16/float8 go through :func:`numpy_view`)
+_NUMPY_NATIVE = (torch.float32, torch.float64)
 
 
 def draw_seed(generator: Optional[torch.Generator]) -> int:
