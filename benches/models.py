@@ -19,8 +19,7 @@ round) and medians quoted:
   (``torch.empty``) and constant-fill it (``fill_``), nothing else;
 * ``limit, batched``: the same allocations, constant-filled by one
   ``varscale._backend.fill_many`` call (the batched write ``fast_init``
-  ends with): on this machine faster than torch's ``fill_`` loop, so the
-  ratios are quoted against the faster of the two limits.
+  ends with). Ratios are quoted against the faster of the two limits.
 """
 
 from __future__ import annotations
@@ -81,8 +80,8 @@ def cases(make: Callable[[], torch.nn.Module]) -> Dict[str, Callable[[], Any]]:
 
     def limit_batched() -> List[torch.Tensor]:
         tensors = [torch.empty(shape) for shape in shapes]
-        half = _backend.constant(0.5)
-        _backend.fill_many([(t, half, 0, 0) for t in tensors])
+        value = _backend.constant(0.5)
+        _backend.fill_many([(t, value, 0, 0) for t in tensors])
         return tensors
 
     return {"stock": make, "fast_init": fast, "fast_init, eager": fast_eager, "meta+init": meta_init,
