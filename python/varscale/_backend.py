@@ -269,13 +269,9 @@ def batched() -> Iterator[None]:
     the block ends. Blocks nest: an inner block writes its own jobs when it
     closes.
     """
-    outer = getattr(_batch, "jobs", None)
     jobs: List[Tuple[Any, ...]] = []
-    _batch.jobs = jobs
-    try:
+    with _collecting_into(jobs):
         yield
-    finally:
-        _batch.jobs = outer
     if not jobs:
         return
     threads = as_threads(None)  # as each fill would have read it
@@ -293,8 +289,15 @@ def batched() -> Iterator[None]:
 def immediately() -> Iterator[None]:
     """Inside a :func:`batched` block, a stretch whose fills are written at
     once (for a caller that reads what it fills: a staging buffer)."""
+    with _collecting_into(None):
+        yield
+
+
+@contextlib.contextmanager
+def _collecting_into(jobs: Optional[List[Tuple[Any, ...]]]) -> Iterator[None]:
+    """This thread's :func:`fill` collects into ``jobs`` (None: writes at once) inside the block."""
     outer = getattr(_batch, "jobs", None)
-    _batch.jobs = None
+    _batch.jobs = jobs
     try:
         yield
     finally:

@@ -50,7 +50,6 @@ __all__ = [
 
 #: Standard deviation of N(0, 1) truncated to [-2, 2], Keras' correction.
 TRUNCATED_STD_2 = 0.87962566103423978
-_SUPPORTED = FRAMEWORK_DTYPES  # as varscale.jax
 _register = keras.saving.register_keras_serializable(package="varscale")
 # (shape, dtype name, seed, stream) -> array
 Sampler = Callable[[tuple[int, ...], str, int, int], np.ndarray]
@@ -69,8 +68,8 @@ def _draw(initializer: Any, shape: Any, dtype: Any, sample: Sampler) -> Any:
     """The common ``__call__``: check shape and dtype, draw with varscale, convert to a backend tensor."""
     dims = tuple(int(d) for d in shape)
     name = keras.backend.standardize_dtype(dtype or keras.config.floatx())
-    if name not in _SUPPORTED:
-        raise ValueError(f"varscale.keras.{type(initializer).__name__} draws floats ({', '.join(_SUPPORTED)}); "
+    if name not in FRAMEWORK_DTYPES:
+        raise ValueError(f"varscale.keras.{type(initializer).__name__} draws floats ({', '.join(FRAMEWORK_DTYPES)}); "
                          f"got dtype={name}")
     if any(d < 0 for d in dims):
         raise ValueError(f"shape {dims} has a negative dimension")

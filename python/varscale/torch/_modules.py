@@ -20,14 +20,16 @@ from torch import Tensor, nn
 
 from .. import _api as _vs
 from .. import _backend
+from .._checks import FLOAT8_DTYPES
 from .._conv import conv_fans, torch_fans
 from .._gain import calculate_gain
 from .._registry import SCHEME_KWARGS
 from ._dropins import constant_, fill_tensor, normal_, uniform_, xavier_normal_, xavier_uniform_
 from ._fast_init import hf
 from ._fast_init.fast_init import fast_init
+from ._fast_init.fills import fillable
 from ._fast_init.own import run_own_init
-from ._writer import bump_version, resolve_seed
+from ._writer import DTYPE_NAMES, bump_version, core_view, resolve_seed
 
 #: ``init_module`` schemes: torch's own defaults, or one registry initialiser
 #: for every Linear/Conv weight.
@@ -348,21 +350,13 @@ def _plan(model: nn.Module, scheme: Scheme) -> Tuple[List[Todo], List[str], List
     return todo, missing, owners
 
 
-_DIRECT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
-
-
 def _direct(tensor: Tensor) -> bool:
-    """Whether a rule's fixed distribution can go straight into the batch:
-    a plain CPU tensor the core writes in place (else the rule's drop-in
-    runs, with its checks, errors and staging)."""
-    return (type(tensor) in (Tensor, nn.Parameter) and tensor.device.type == "cpu" and tensor.dtype in _DIRECT_DTYPES
-            and tensor.is_contiguous() and not tensor.is_inference() and tensor.numel() > 0)
-
-
-def _plain_view(tensor: Tensor) -> Any:
-    """What the core fills for a :func:`_direct` tensor: its float32/float64
-    memory as NumPy (cheaper than the generic conversion), else the tensor."""
-    return tensor.detach().numpy() if tensor.dtype in (torch.float32, torch.float64) else tensor
+    """Whether a rule's fixed distribution can go straight into the batch: a
+    tensor varscale fills (:func:`.fills.fillable`) that the core writes in
+    place and in one call (contiguous, not float8, not empty); else the
+    rule's drop-in runs, with its checks, errors and staging."""
+    return (fillable(tensor, method=False) and tensor.is_contiguous() and tensor.numel() > 0
+            and DTYPE_NAMES[tensor.dtype] not in FLOAT8_DTYPES)
 
 
 def _fill_all(todo: List[Todo], seed: int) -> None:
@@ -373,7 +367,7 @@ def _fill_all(todo: List[Todo], seed: int) -> None:
         (param, rule.dist, name) for rule, param, name in todo  # type: ignore[attr-defined]
         if getattr(rule, "dist", None) is not None and _direct(param)]
     try:
-        _backend.fill_many([(_plain_view(param), dist, seed, param_stream(name)) for param, dist, name in direct])
+        _backend.fill_many([(core_view(param), dist, seed, param_stream(name)) for param, dist, name in direct])
     except (TypeError, ValueError) as e:  # refused before anything was written: name the parameter
         index, _, reason = str(e).removeprefix("buffer ").partition(": ")
         name = direct[int(index)][2] if index.isdigit() and int(index) < len(direct) else "?"

@@ -63,15 +63,14 @@ def write(tensor: Tensor, fill: Callable[[Any], Any], as_array: bool = False) ->
     NumPy array sharing its memory (the NumPy API's direct path for small
     fills takes arrays; other dtypes stay tensors)."""
     if tensor.device.type == "cpu" and tensor.is_contiguous():
-        # through a NumPy view of the tensor's memory: no copy
-        fill(tensor.detach().numpy() if as_array and tensor.dtype in _NUMPY_NATIVE else tensor)
+        fill(core_view(tensor) if as_array else tensor)  # the tensor's own memory: no copy
         bump_version(tensor)
         return tensor
     # another device, or strided memory NumPy cannot be handed: generate the
     # same values (element i by flat row-major index) on the CPU, then copy
     staging = torch.empty(tuple(tensor.shape), dtype=tensor.dtype)
     with immediately():  # copied right below: not deferred by a batched() block
-        fill(staging.numpy() if as_array and staging.dtype in _NUMPY_NATIVE else staging)
+        fill(core_view(staging) if as_array else staging)
     with torch.no_grad():
         tensor.copy_(staging)  # an in-place op: bumps the version itself
     return tensor
@@ -79,6 +78,13 @@ def write(tensor: Tensor, fill: Callable[[Any], Any], as_array: bool = False) ->
 
 #: dtypes whose tensors NumPy views directly (float16/bfloat16/float8 go through :func:`numpy_view`)
 _NUMPY_NATIVE = (torch.float32, torch.float64)
+
+
+def core_view(tensor: Tensor) -> Any:
+    """A contiguous CPU ``tensor`` as the varscale NumPy API takes it: the
+    float32/float64 NumPy array sharing its memory (which the direct path of
+    small fills accepts), else the tensor itself (converted by :func:`numpy_view`)."""
+    return tensor.detach().numpy() if tensor.dtype in _NUMPY_NATIVE else tensor
 
 
 def draw_seed(generator: Optional[torch.Generator]) -> int:
