@@ -2,7 +2,9 @@
 
 Cases: He normal (truncated) and Glorot uniform, float32, 256 MiB and 1 GiB,
 unsharded (default device) and sharded over 8 virtual CPU devices
-(``NamedSharding(mesh(8), P("x"))``). Each repeat runs every case once, in
+(``NamedSharding(mesh(8), P("x"))``), and per size the machine's fill limit:
+the same fresh host buffer ``varscale.jax`` allocates, constant-filled and
+handed to JAX (``limit``; ``vs limit`` is each case's time over it). Each repeat runs every case once, in
 round-robin order; medians are quoted. Every timing includes
 ``block_until_ready``; the jitted JAX functions are compiled before timing.
 
@@ -26,8 +28,11 @@ os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import jax
+import numpy as np
+import varscale
 import varscale.jax as vj
 from jax.sharding import NamedSharding, PartitionSpec
+from varscale.jax._adapter import aligned_empty
 
 INITS = {"he_normal": (vj.he_normal, jax.nn.initializers.he_normal),
          "glorot_uniform": (vj.glorot_uniform, jax.nn.initializers.glorot_uniform)}
@@ -42,6 +47,13 @@ def cases(sizes_mib: list[int]) -> dict[str, Callable[[], Any]]:
     for mib in sizes_mib:
         side = int((mib * 2**20 // 4) ** 0.5)
         shape = (side, side)
+
+        def limit(shape: tuple[int, int] = shape) -> Any:
+            buf = aligned_empty(shape, np.dtype(np.float32))
+            varscale.constant_(buf, 0.5)
+            return jax.device_put(buf)
+
+        out[f"limit {mib}MiB fresh constant fill"] = limit
         for name, (ours, theirs) in INITS.items():
             v, j = ours(), theirs()
             jit_plain = jax.jit(lambda k, j=j, shape=shape: j(k, shape))
@@ -76,11 +88,12 @@ def main() -> None:
     medians = {name: statistics.median(ts) for name, ts in times.items()}
     print(f"# {platform.node()} cpus={os.cpu_count()} jax={jax.__version__} repeats={args.repeats} "
           f"loadavg before={load_before} after={load_after}")
-    print(f"{'case':<48} {'median s':>9} {'GB/s':>7} {'speedup':>8}")
+    print(f"{'case':<48} {'median s':>9} {'GB/s':>7} {'speedup':>8} {'vs limit':>9}")
     for name, t in medians.items():
         mib = int(name.split()[1].removesuffix("MiB"))
         rival = medians.get(name.replace("varscale.jax", "jax(jit)"), t)
-        print(f"{name:<48} {t:9.3f} {mib * 2**20 / t / 1e9:7.2f} {rival / t:7.1f}x")
+        limit_t = medians[f"limit {mib}MiB fresh constant fill"]
+        print(f"{name:<48} {t:9.3f} {mib * 2**20 / t / 1e9:7.2f} {rival / t:7.1f}x {t / limit_t:8.2f}x")
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"times": times, "medians": medians, "loadavg": [load_before, load_after],

@@ -1,6 +1,6 @@
 //! Load-tolerant A/B timing of the one-thread kernels: each case fills a
 //! 64 KiB buffer (in cache) repeatedly and is timed by the *thread's CPU
-//! time* (Linux `/proc/thread-self/schedstat`), so time slices lost to other processes
+//! time* (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`), so time slices lost to other processes
 //! on a shared machine do not count; cases run round-robin, and the median
 //! over rounds is printed as ns per element and G elements per second.
 //!
@@ -23,11 +23,14 @@ use std::num::NonZeroUsize;
 
 use varscale::{fill, generate, Distribution, Element, Isa, Key, Options};
 
-/// Nanoseconds this thread has run on a CPU (Linux: first field of
-/// /proc/thread-self/schedstat).
+/// Nanoseconds this thread has run on a CPU (`CLOCK_THREAD_CPUTIME_ID`;
+/// `/proc/thread-self/schedstat` reads 0 on kernels without schedstats).
 fn thread_cpu_ns() -> u128 {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").expect("Linux schedstat");
-    stat.split_whitespace().next().and_then(|t| t.parse().ok()).expect("schedstat's first field")
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec for the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
 }
 
 struct Case {

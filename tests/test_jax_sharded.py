@@ -31,7 +31,7 @@ def test_sharded_cases_in_a_subprocess():
                          check=False, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     # every case ran: only this runner itself is skipped in the child
-    assert run.stdout.rstrip().splitlines()[-1].startswith(f"{len(CASES) * len(INITS) + 3} passed, 1 skipped"), \
+    assert run.stdout.rstrip().splitlines()[-1].startswith(f"{len(CASES) * len(INITS) + 6} passed, 1 skipped"), \
         run.stdout[-2000:]
 
 
@@ -100,3 +100,18 @@ def test_bfloat16_sharded():
     whole = vj.glorot_normal()(key, (24, 64), jnp.bfloat16)
     assert out.dtype == jnp.bfloat16
     assert np.array_equal(np.asarray(out).view(np.uint16), np.asarray(whole).view(np.uint16))
+
+
+@needs_8
+@pytest.mark.parametrize("spec", [("x",), (), (None, "x")], ids=["rows", "replicated", "columns"])
+def test_eager_shards_alias_one_host_allocation(spec):
+    """Zero copy: each device aliases its own aligned segment of one arena
+    (consecutive segments, no two devices on the same memory)."""
+    from jax.sharding import NamedSharding, PartitionSpec
+    from varscale.jax._adapter import ALIGNMENT
+
+    sharding = NamedSharding(jax.make_mesh((8,), ("x",)), PartitionSpec(*spec))
+    out = vj.he_normal()(jax.random.key(0), (64, 48), out_sharding=sharding)
+    pointers = sorted(s.data.unsafe_buffer_pointer() for s in out.addressable_shards)
+    segment = -(-out.addressable_shards[0].data.nbytes // ALIGNMENT) * ALIGNMENT
+    assert [b - a for a, b in zip(pointers, pointers[1:])] == [segment] * 7

@@ -11,7 +11,7 @@ import numpy as np
 
 import varscale as _vs
 
-from ._adapter import Draw, Initializer, Shape, aligned_draw, make_initializer, positive
+from ._adapter import Draw, Initializer, Shape, make_initializer, positive, region_draw
 
 Axes = Union[int, Sequence[int]]
 
@@ -80,12 +80,12 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axes = -
         variance = scale_v / denominator  # ZeroDivisionError for a zero-size shape, as JAX
         if distribution == "truncated_normal":
             std = math.sqrt(variance) / TRUNCATED_STD_2
-            return aligned_draw(_vs.truncated_normal_, dims, dtype_name, 0.0, std, -2.0 * std, 2.0 * std)
+            return region_draw(_vs.truncated_normal_, dims, 0.0, std, -2.0 * std, 2.0 * std)
         if distribution == "normal":
             std = math.sqrt(variance)
-            return aligned_draw(_vs.normal_, dims, dtype_name, 0.0, std)
+            return region_draw(_vs.normal_, dims, 0.0, std)
         bound = math.sqrt(3.0 * variance)
-        return aligned_draw(_vs.uniform_, dims, dtype_name, -bound, bound)
+        return region_draw(_vs.uniform_, dims, -bound, bound)
 
     return make_initializer(plan, "variance_scaling", dtype)
 
@@ -148,7 +148,7 @@ def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
     std = abs(float(stddev))
 
     def plan(dims: Shape, dtype_name: str) -> Draw:
-        return aligned_draw(_vs.normal_, dims, dtype_name, 0.0, std)
+        return region_draw(_vs.normal_, dims, 0.0, std)
 
     return make_initializer(plan, "normal", dtype)
 
@@ -170,7 +170,7 @@ def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
     low, high = sorted((0.0, float(scale)))
 
     def plan(dims: Shape, dtype_name: str) -> Draw:
-        return aligned_draw(_vs.uniform_, dims, dtype_name, low, high)
+        return region_draw(_vs.uniform_, dims, low, high)
 
     return make_initializer(plan, "uniform", dtype)
 
@@ -205,8 +205,8 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, u
 
     def plan(dims: Shape, dtype_name: str) -> Draw:
         if s == 0.0:
-            return aligned_draw(_vs.normal_, dims, dtype_name, 0.0, 0.0)
-        return aligned_draw(_vs.truncated_normal_, dims, dtype_name, 0.0, abs(s), low, high)
+            return region_draw(_vs.normal_, dims, 0.0, 0.0)
+        return region_draw(_vs.truncated_normal_, dims, 0.0, abs(s), low, high)
 
     return make_initializer(plan, "truncated_normal", dtype)
 
@@ -223,15 +223,15 @@ def _orthogonal_matrix(dims: Shape, scale: float, column_axis: int, dtype_name: 
 
 
 def _whole_then_region(make: Any) -> Draw:
-    """The QR needs the whole matrix: compute it once per (seed, stream), slice each region from it."""
+    """The QR needs the whole matrix: compute it once per (seed, stream), copy each region from it."""
     cache: dict[tuple[int, int], np.ndarray] = {}
 
-    def draw(seed: int, stream: int, region: Any) -> np.ndarray:
+    def draw(seed: int, stream: int, region: Any, out: np.ndarray) -> None:
         if (seed, stream) not in cache:
             cache.clear()
             cache[(seed, stream)] = make(seed, stream)
         whole = cache[(seed, stream)]
-        return np.ascontiguousarray(whole if region is None else whole[region])
+        out[...] = whole if region is None else whole[region]
 
     return draw
 
