@@ -29,9 +29,10 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import jax
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
+
 import varscale
 import varscale.jax as vj
-from jax.sharding import NamedSharding, PartitionSpec
 from varscale.jax._adapter import aligned_empty
 
 INITS = {"he_normal": (vj.he_normal, jax.nn.initializers.he_normal),

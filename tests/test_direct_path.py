@@ -28,14 +28,17 @@ def test_the_direct_entries_are_the_core_distributions() -> None:
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    """The kinds the direct path wrote, in call order."""
     seen: List[str] = []
-    real = _backend.fill_direct
+    real = _backend.try_fill_direct
 
-    def spy(out: np.ndarray, kind: str, *rest: Any) -> np.ndarray:
-        seen.append(kind)
-        return real(out, kind, *rest)
+    def spy(out: Any, kind: str, *rest: Any) -> bool:
+        taken = real(out, kind, *rest)
+        if taken:
+            seen.append(kind)
+        return taken
 
-    monkeypatch.setattr(_backend, "fill_direct", spy)
+    monkeypatch.setattr(_backend, "try_fill_direct", spy)
     return seen
 
 
@@ -88,8 +91,38 @@ def test_refusals_raise_the_full_paths_errors(call: Any, error: type, match: str
 
 def test_the_check_can_fail(monkeypatch: pytest.MonkeyPatch) -> None:
     # a direct path that wrote other values would be caught by the equality test above
-    monkeypatch.setattr(_backend, "fill_direct", lambda out, kind, params, seed, stream: out.fill(1.0) or out)
+    monkeypatch.setattr(_backend, "try_fill_direct", lambda out, kind, params, seed, stream: not out.fill(1.0))
     fast, full = np.zeros(50, np.float32), np.zeros(50, np.float32)
     varscale.normal_(fast, seed=1)
     varscale.normal_(full, seed=1, threads=1)
     assert fast.tobytes() != full.tobytes()
+
+
+# ------------------------------------------------------------ varscale.torch's drop-ins
+
+TORCH_CALLS = {"uniform": lambda vt, t: vt.uniform_(t, -0.3, 0.7, seed=11, stream=3),
+               "normal": lambda vt, t: vt.normal_(t, 0.5, 2.0, seed=11, stream=3),
+               "truncated_normal": lambda vt, t: vt.trunc_normal_(t, 0.0, 1.0, -1.5, 2.5, seed=11, stream=3),
+               "constant": lambda vt, t: vt.constant_(t, 0.25)}
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("name", sorted(TORCH_CALLS))
+def test_torch_dropins_take_the_direct_path_with_the_same_values(name: str, requires_grad: bool,
+                                                                 calls: List[str]) -> None:
+    torch = pytest.importorskip("torch")
+    import varscale.torch as vt
+
+    t = torch.nn.Parameter(torch.zeros(33, 7), requires_grad=requires_grad)
+    version = t._version
+    TORCH_CALLS[name](vt, t)
+    assert calls == [name]
+    assert t._version > version, "autograd sees the in-place write"
+    expected = np.zeros((33, 7), np.float32)
+    getattr(varscale, name + "_")(expected, **PARAMS[name], **({} if name == "constant" else {"seed": 11, "stream": 3}),
+                                  threads=1)  # the full path
+    assert t.detach().numpy().tobytes() == expected.tobytes()
+    strided = torch.zeros(7, 33).t()  # not contiguous: a contiguous staging copy is filled, then copied in
+    TORCH_CALLS[name](vt, strided)
+    assert calls == [name, name]
+    assert strided.numpy().tobytes() == expected.tobytes()

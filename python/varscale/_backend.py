@@ -240,12 +240,29 @@ def collecting() -> bool:
     return getattr(_batch, "jobs", None) is not None
 
 
-def fill_direct(out: np.ndarray, kind: str, params: Tuple[float, ...], seed: int, stream: int) -> np.ndarray:
-    """``out`` (a float32/float64 array) filled in place from ``kind`` with
-    ``params``, everything checked by the core only (the fast path of small
-    fills; a ValueError/TypeError/OverflowError means the core refused)."""
-    _core.fill(out, _KINDS[kind](*params), seed, stream, 0, as_threads(None), None, None)
-    return out
+def try_fill_direct(out: Any, kind: str, params: Tuple[Any, ...], seed: Any, stream: Any) -> bool:
+    """Fill ``out`` straight from the core when the call is plain, and say whether it did.
+
+    Plain: ``out`` a non-empty float32/float64 NumPy array, ``seed`` and
+    ``stream`` ints, every parameter an int or float, and no :func:`batched`
+    block collecting. The core then checks the rest (the parameters, the
+    dtype's range, the array's layout and borrow). Anything else, or anything
+    the core refuses, returns False with nothing written: the caller runs its
+    full path, which raises the error with its own message. This is the fast
+    path of small fills: for a (768,) tensor the per-call cost is most of the time.
+    """
+    # plain tests in a row, no generator: the checks are a third of the call
+    if (type(out) is not np.ndarray or type(seed) is not int or type(stream) is not int
+            or out.dtype.char not in "fd" or not out.size or getattr(_batch, "jobs", None) is not None):
+        return False
+    for v in params:
+        if type(v) is not float and type(v) is not int:
+            return False
+    try:
+        _core.fill(out, _KINDS[kind](*params), seed, stream, 0, as_threads(None), None, None)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 #: One job of :func:`fill_many`: ``(out, dist, seed, stream)``.
@@ -304,6 +321,9 @@ def _collecting_into(jobs: Optional[List[Tuple[Any, ...]]]) -> Iterator[None]:
         _batch.jobs = outer
 
 
+_U64_MAX = 2**64 - 1
+
+
 def fill_many(jobs: Iterable[FillJob], threads: Optional[int] = None) -> None:
     """Fill many arrays in place in one call of the core.
 
@@ -331,19 +351,36 @@ def fill_many(jobs: Iterable[FillJob], threads: Optional[int] = None) -> None:
     """
     threads_v = as_threads(threads)
     core_jobs: List[Tuple[Any, ...]] = []
+    plain: List[Optional[np.ndarray]] = []  # the arrays as_out has not checked
     for i, job in enumerate(jobs):
         try:
             out, dist, seed, stream = job
             if not isinstance(dist, Dist):
                 raise TypeError(f"dist must be a varscale Dist, got {type(dist).__name__}")
-            array, half = as_out(out)
+            if type(out) is np.ndarray and out.dtype.char in "fd":
+                array, half = out, None  # the core checks the rest; a refusal is re-checked below
+                plain.append(out)
+            else:
+                array, half = as_out(out)
+                plain.append(None)
             if half in FLOAT8_DTYPES:
                 raise TypeError(f"{half} outputs are drawn in the Python layer; fill them with fill(), "
                                 "not fill_many()")
-            core_jobs.append((array, dist.core, as_seed(seed), as_stream(stream), 0, half))
+            if not (type(seed) is int and type(stream) is int and 0 <= seed <= _U64_MAX and 0 <= stream <= _U64_MAX):
+                seed, stream = as_seed(seed), as_stream(stream)
+            core_jobs.append((array, dist.core, seed, stream, 0, half))
         except (TypeError, ValueError) as e:
             raise type(e)(f"buffer {i}: {e}") from None
-    _core.fill_many(core_jobs, threads_v)
+    try:
+        _core.fill_many(core_jobs, threads_v)
+    except (TypeError, ValueError):  # nothing written: say why as fill() would (read-only, strides, ...)
+        for i, array in enumerate(plain):
+            try:
+                if array is not None:
+                    as_out(array)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"buffer {i}: {e}") from None
+        raise
 
 
 def fill_range(out: np.ndarray, dist: Dist, seed: int, stream: int, offset: int, threads: Optional[int] = None) -> None:

@@ -31,6 +31,7 @@ output of a transposed convolution gathers ``(C_in / g) * k / s^d`` inputs.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Optional, Sequence, Tuple
 
@@ -141,8 +142,21 @@ def conv_fans(module_or_weight: Any, groups: Optional[int] = None,
 
 def torch_fans(shape: Sequence[int]) -> Tuple[int, int]:
     """torch's ``_calculate_fan_in_and_fan_out`` for a weight ``shape`` (any kind of layer)."""
+    if isinstance(shape, tuple):  # also torch.Size; a model repeats a few shapes (1 us a check)
+        try:
+            return _torch_fans_cached(shape)
+        except TypeError as e:
+            if "unhashable" not in str(e):
+                raise
+    return _torch_fans(shape)
+
+
+def _torch_fans(shape: Sequence[int]) -> Tuple[int, int]:
     dims = _shape_of(shape)
     if len(dims) < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
     k = math.prod(dims[2:])
     return dims[1] * k, dims[0] * k
+
+
+_torch_fans_cached = functools.lru_cache(maxsize=4096)(_torch_fans)

@@ -109,15 +109,10 @@ class Initializer:
         Small tensors are dominated by this per-call cost. Inside a
         :func:`varscale._backend.batched` block the full path runs (it collects).
         """
-        if (self.direct and type(out) is np.ndarray and not _backend.collecting() and region is None
-                and full_shape is None and threads is None
-                and out.dtype.char in "fd" and out.size and type(stream) is int
-                and (type(seed) is int or (seed is None and self.name == "constant"))
-                and all(type(v) is float or type(v) is int for v in own.values())):
-            try:
-                return _backend.fill_direct(out, self.name, tuple(own.values()), seed or 0, stream)
-            except (TypeError, ValueError, OverflowError):
-                pass  # refused: the full path raises the error with its message
+        if (self.direct and region is None and full_shape is None and threads is None
+                and _backend.try_fill_direct(out, self.name, tuple(own.values()),
+                                             0 if seed is None and self.name == "constant" else seed, stream)):
+            return out
         if self.fill_impl is not None:
             return self.fill_impl(out, seed=seed, stream=stream, threads=threads, **own)
         array, half = as_out(out)

@@ -14,8 +14,9 @@ import torch
 from torch import Tensor, nn
 
 from .. import _api as _vs  # the NumPy API's in-place twins
+from .. import _backend
 from .._conv import torch_fans
-from ._writer import FLOAT_DTYPES, resolve_seed, write
+from ._writer import FLOAT_DTYPES, NUMPY_NATIVE, bump_version, numpy_memory, resolve_seed, write
 
 
 def eye_(tensor: Tensor) -> Tensor:
@@ -65,10 +66,17 @@ def check_tensor(tensor: Any, name: str) -> None:
 
 
 def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Any, int], Any], seed: Optional[int],
-                generator: Optional[torch.Generator], as_array: bool = True) -> Tensor:
+                generator: Optional[torch.Generator], as_array: bool = True,
+                direct: Optional[Tuple[str, Tuple[Any, ...], Any]] = None) -> Tensor:
     """Check ``tensor``, resolve the seed, then ``fill(target, seed)`` through :func:`write`;
     ``target`` is a NumPy view of a float32/float64 tensor's memory with ``as_array`` (the
-    NumPy API's direct path for small fills takes arrays), else the tensor."""
+    NumPy API's direct path for small fills takes arrays), else the tensor.
+
+    ``direct=(kind, params, stream)`` says that ``fill`` is the core's ``kind``
+    with ``params``: a contiguous float32/float64 CPU tensor then goes straight
+    to the core (:func:`varscale._backend.try_fill_direct`, the per-call cost
+    of small tensors), and anything it does not take runs ``fill`` as above.
+    """
     check_tensor(tensor, name)
     if tensor.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{name}(): unsupported dtype {tensor.dtype}; varscale fills float16, bfloat16, "
@@ -79,6 +87,10 @@ def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Any, int], Any], seed
         raise RuntimeError(f"{name}(): Inplace update to inference tensor outside InferenceMode is not allowed "
                            "(torch's rule); fill it inside torch.inference_mode() or fill a clone")
     seed_v = resolve_seed(seed, generator)
+    if (direct is not None and tensor.is_cpu and tensor.dtype in NUMPY_NATIVE and tensor.is_contiguous()
+            and _backend.try_fill_direct(numpy_memory(tensor), direct[0], direct[1], seed_v, direct[2])):
+        bump_version(tensor)
+        return tensor
     return write(tensor, lambda target: fill(target, seed_v), as_array)
 
 
@@ -97,7 +109,7 @@ def _fill_with_gain(tensor: Tensor, name: str, init: Callable[..., Any], gain: f
 
 def _fans(tensor: Tensor) -> Tuple[int, int]:
     """torch's ``_calculate_fan_in_and_fan_out`` (and its error for < 2 dims)."""
-    return torch_fans(tuple(tensor.shape))
+    return torch_fans(tensor.shape)
 
 
 # ------------------------------------------------------------- drop-ins
@@ -158,7 +170,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Optional
 
     Values lie in the closed interval ``[a, b]``.
     """
-    return fill_tensor(tensor, "uniform_", lambda t, s: _vs.uniform_(t, a, b, seed=s, stream=stream), seed, generator)
+    return fill_tensor(tensor, "uniform_", lambda t, s: _vs.uniform_(t, a, b, seed=s, stream=stream), seed, generator,
+                       direct=("uniform", (a, b), stream))
 
 
 @_doc('''
@@ -171,7 +184,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Opti
     Box-Muller transform; see :func:`varscale.normal`.
     """
     return fill_tensor(tensor, "normal_", lambda t, s: _vs.normal_(t, mean, std, seed=s, stream=stream), seed,
-                       generator)
+                       generator, direct=("normal", (mean, std), stream))
 
 
 @_doc('''
@@ -194,7 +207,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     _check_trunc_normal_distance(mean, std, a, b)
     return fill_tensor(tensor, "trunc_normal_",
                        lambda t, s: _vs.truncated_normal_(t, mean, std, a, b, seed=s, stream=stream), seed,
-                       generator)
+                       generator, direct=("truncated_normal", (mean, std, a, b), stream))
 
 
 def _check_trunc_normal_distance(mean: float, std: float, a: float, b: float) -> None:
@@ -219,7 +232,8 @@ def constant_(tensor: Tensor, val: float, *, seed: Optional[int] = None, stream:
     if tensor.dtype not in FLOAT_DTYPES:
         with torch.no_grad():
             return tensor.fill_(val)
-    return fill_tensor(tensor, "constant_", lambda t, s: _vs.constant_(t, val), 0, None)
+    return fill_tensor(tensor, "constant_", lambda t, s: _vs.constant_(t, val), 0, None,
+                       direct=("constant", (val,), 0))
 
 
 _FILL_WITH = """Fill ``tensor`` with {value}, as ``torch.nn.init.{name}``.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+from types import MappingProxyType
 from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, cast
 
 import numpy as np
@@ -29,7 +30,7 @@ from ._fast_init import hf
 from ._fast_init.fast_init import fast_init
 from ._fast_init.fills import fillable
 from ._fast_init.own import run_own_init
-from ._writer import DTYPE_NAMES, bump_version, core_view, resolve_seed
+from ._writer import DTYPE_NAMES, bump_versions, core_view, resolve_seed
 
 #: ``init_module`` schemes: torch's own defaults, or one registry initialiser
 #: for every Linear/Conv weight.
@@ -181,6 +182,11 @@ def param_stream(name: str) -> int:
     """
     if not isinstance(name, str):
         raise TypeError(f"parameter name must be a str, got {type(name).__name__}")
+    return _stream_of(name)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a model's names recur on every init_module call (0.5 us a hash)
+def _stream_of(name: str) -> int:
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8, person=_STREAM_PERSON).digest()
     return int.from_bytes(digest, "little")
 
@@ -208,18 +214,21 @@ def _layer_fans(module: nn.Module, fans: str) -> Tuple[int, int]:
     """Fans of a Linear/Conv module's weight, torch's or the correct ones."""
     if fans == "correct" and isinstance(module, nn.modules.conv._ConvNd):
         return conv_fans(module)
-    return torch_fans(tuple(cast(Tensor, module.weight).shape))
+    weight = module._parameters.get("weight")  # without nn.Module.__getattr__ (0.4 us) when it is a parameter
+    return torch_fans(cast(Tensor, module.weight if weight is None else weight).shape)
 
 
 _SQRT5_GAIN = calculate_gain("leaky_relu", math.sqrt(5))  # sqrt(1/3)
 
 
-def _torch_default_rules(fan_in: int) -> Dict[str, ParamRule]:
+@functools.lru_cache(maxsize=4096)  # shared, read-only: callers only iterate it
+def _torch_default_rules(fan_in: int) -> Mapping[str, ParamRule]:
     """torch's Linear/Conv ``reset_parameters`` for ``fan_in``, in torch's float
     ops: weight ``kaiming_uniform_(a=sqrt(5))``, i.e. ``U(+-1/sqrt(fan_in))``,
     and bias ``U(+-1/sqrt(fan_in))``."""
     weight = math.sqrt(3.0) * (_SQRT5_GAIN / math.sqrt(fan_in)) if fan_in > 0 else 0.0
-    return {"weight": _uniform_rule(weight), "bias": _uniform_rule(1 / math.sqrt(fan_in) if fan_in > 0 else 0.0)}
+    return MappingProxyType({"weight": _uniform_rule(weight),
+                             "bias": _uniform_rule(1 / math.sqrt(fan_in) if fan_in > 0 else 0.0)})
 
 
 def _linear(module: nn.Module, scheme: Scheme) -> Mapping[str, ParamRule]:
@@ -329,7 +338,7 @@ def _plan(model: nn.Module, scheme: Scheme) -> Tuple[List[Todo], List[str], List
     owners: List[Tuple[str, nn.Module]] = []
     for prefix, module in model.named_modules():  # parents first: their overrides win over the child's own rule
         for pname, param in module._parameters.items():  # before the rule, which may read shapes
-            if isinstance(param, nn.parameter.UninitializedParameter):
+            if type(param) is not nn.Parameter and isinstance(param, nn.parameter.UninitializedParameter):
                 name = f"{prefix}.{pname}" if prefix else pname
                 raise ValueError(f"parameter {name!r} is not materialised yet (lazy module): run a forward pass first")
         rule = rule_for(module)
@@ -350,32 +359,40 @@ def _plan(model: nn.Module, scheme: Scheme) -> Tuple[List[Todo], List[str], List
     return todo, missing, owners
 
 
+#: torch's float8 dtypes: the core does not write them (they are drawn in the Python layer)
+_FLOAT8_TORCH = frozenset(t for t, name in DTYPE_NAMES.items() if name in FLOAT8_DTYPES)
+
+
 def _direct(tensor: Tensor) -> bool:
     """Whether a rule's fixed distribution can go straight into the batch: a
     tensor varscale fills (:func:`.fills.fillable`) that the core writes in
     place and in one call (contiguous, not float8, not empty); else the
     rule's drop-in runs, with its checks, errors and staging."""
     return (fillable(tensor, method=False) and tensor.is_contiguous() and tensor.numel() > 0
-            and DTYPE_NAMES[tensor.dtype] not in FLOAT8_DTYPES)
+            and tensor.dtype not in _FLOAT8_TORCH)
 
 
 def _fill_all(todo: List[Todo], seed: int) -> None:
     """Every parameter by its rule: those with a fixed distribution and the
     other plain fills in batched writes (one GIL release each, small tensors
     spread over the threads), then the rules that read what they wrote."""
-    direct: List[Tuple[Tensor, _backend.Dist, str]] = [
-        (param, rule.dist, name) for rule, param, name in todo  # type: ignore[attr-defined]
-        if getattr(rule, "dist", None) is not None and _direct(param)]
+    direct: List[Tuple[Tensor, str]] = []
+    jobs: List[_backend.FillJob] = []
+    rest: List[Todo] = []
+    for rule, param, name in todo:  # one pass: 3,000 parameters of small layers cost 1 us each here
+        dist = getattr(rule, "dist", None)
+        if dist is not None and _direct(param):
+            direct.append((param, name))
+            jobs.append((core_view(param), dist, seed, param_stream(name)))
+        else:
+            rest.append((rule, param, name))
     try:
-        _backend.fill_many([(core_view(param), dist, seed, param_stream(name)) for param, dist, name in direct])
+        _backend.fill_many(jobs)
     except (TypeError, ValueError) as e:  # refused before anything was written: name the parameter
         index, _, reason = str(e).removeprefix("buffer ").partition(": ")
-        name = direct[int(index)][2] if index.isdigit() and int(index) < len(direct) else "?"
+        name = direct[int(index)][1] if index.isdigit() and int(index) < len(direct) else "?"
         raise type(e)(f"parameter {name!r}: {reason or e}") from None
-    for param, _, _ in direct:
-        bump_version(param)
-    done = {id(param) for param, _, _ in direct}
-    rest = [(rule, param, name) for rule, param, name in todo if id(param) not in done]
+    bump_versions([param for param, _ in direct])
     with _backend.batched():
         for rule, param, name in rest:
             if getattr(rule, "batchable", False):

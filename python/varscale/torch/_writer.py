@@ -11,7 +11,7 @@ does, so autograd notices a stale graph. ``varscale.torch``'s drop-ins,
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -55,6 +55,18 @@ def bump_version(tensor: Tensor) -> None:
         _increment_version(tensor)
 
 
+def bump_versions(tensors: List[Tensor]) -> None:
+    """:func:`bump_version` of each of ``tensors`` (non-empty ones), in one
+    call where torch takes a list (2.2 and later): 0.3 us a tensor less."""
+    if _increment_version is None or not tensors:
+        return
+    try:
+        _increment_version(tensors)
+    except TypeError:  # torch 2.1: one tensor per call
+        for tensor in tensors:
+            bump_version(tensor)
+
+
 def write(tensor: Tensor, fill: Callable[[Any], Any], as_array: bool = False) -> Tensor:
     """Run ``fill(target)`` on ``tensor`` itself when the core can write it in
     place (contiguous, CPU), else on a CPU tensor that is then copied in;
@@ -62,7 +74,7 @@ def write(tensor: Tensor, fill: Callable[[Any], Any], as_array: bool = False) ->
     With ``as_array``, a float32/float64 ``target`` is handed over as the
     NumPy array sharing its memory (the NumPy API's direct path for small
     fills takes arrays; other dtypes stay tensors)."""
-    if tensor.device.type == "cpu" and tensor.is_contiguous():
+    if tensor.is_cpu and tensor.is_contiguous():
         fill(core_view(tensor) if as_array else tensor)  # the tensor's own memory: no copy
         bump_version(tensor)
         return tensor
@@ -77,14 +89,20 @@ def write(tensor: Tensor, fill: Callable[[Any], Any], as_array: bool = False) ->
 
 
 #: dtypes whose tensors NumPy views directly (float16/bfloat16/float8 go through :func:`numpy_view`)
-_NUMPY_NATIVE = (torch.float32, torch.float64)
+NUMPY_NATIVE = (torch.float32, torch.float64)
+
+
+def numpy_memory(tensor: Tensor) -> np.ndarray:
+    """The NumPy array sharing a CPU float32/float64 ``tensor``'s memory
+    (``detach`` only when autograd tracks it: it costs 0.25 us a call)."""
+    return tensor.detach().numpy() if tensor.requires_grad else tensor.numpy()
 
 
 def core_view(tensor: Tensor) -> Any:
     """A contiguous CPU ``tensor`` as the varscale NumPy API takes it: the
     float32/float64 NumPy array sharing its memory (which the direct path of
     small fills accepts), else the tensor itself (converted by :func:`numpy_view`)."""
-    return tensor.detach().numpy() if tensor.dtype in _NUMPY_NATIVE else tensor
+    return numpy_memory(tensor) if tensor.dtype in NUMPY_NATIVE else tensor
 
 
 def draw_seed(generator: Optional[torch.Generator]) -> int:

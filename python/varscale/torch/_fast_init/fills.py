@@ -85,7 +85,7 @@ def fillable(tensor: Any, method: bool) -> bool:
     for the Tensor methods, which must leave autograd-recorded writes to torch."""
     if type(tensor) not in _PLAIN_TYPES:
         return False
-    if tensor.device.type != "cpu" or tensor.dtype not in FLOAT_DTYPES or tensor.layout != torch.strided:
+    if not tensor.is_cpu or tensor.dtype not in FLOAT_DTYPES or tensor.layout != torch.strided:
         return False
     if tensor.is_inference() and not torch.is_inference_mode_enabled():
         return False  # torch raises its own error for the in-place write
@@ -121,7 +121,7 @@ def _cannot_fail(name: str, tensor: Tensor, a: Dict[str, Any]) -> bool:
         return _finite(mean, std, low, high) and std > 0 and low < high and low - 2 * std <= mean <= high + 2 * std
     if tensor.dim() < 2:
         return False
-    fan_in, fan_out = torch_fans(tuple(tensor.shape))
+    fan_in, fan_out = torch_fans(tensor.shape)
     if name.startswith("xavier_"):
         return _finite(a.get("gain", 1.0)) and a.get("gain", 1.0) >= 0 and fan_in + fan_out > 0
     if name.startswith("kaiming_"):
