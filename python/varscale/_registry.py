@@ -101,24 +101,28 @@ class Initializer:
              threads: Optional[int], region: Any = None, full_shape: Optional[ShapeLike] = None) -> Any:
         """``out`` filled in place, as the generated ``varscale.<name>_`` does it.
 
-        A plain call of a :attr:`direct` entry (a float32/float64 NumPy array,
-        an int seed, real parameters, no region or thread count) is handed to
-        the core at once, which checks everything this path checks (the
-        parameters, the dtype's range, the array); when it refuses, the full
-        path below runs to raise its error, which names the parameters.
-        Small tensors are dominated by this per-call cost. Inside a
-        :func:`varscale._backend.batched` block the full path runs (it collects).
+        A plain call of a :attr:`direct` entry (a float32/float64 NumPy array
+        or CPU tensor, an int seed, real parameters, no region or thread
+        count) is handed to the core at once, which checks everything this
+        path checks (the parameters, the dtype's range, the array); when it
+        refuses, the full path below runs to raise its error, which names the
+        parameters. Small tensors are dominated by this per-call cost. Inside
+        a :func:`varscale._backend.batched` block the full path runs (it collects).
         """
-        if (self.direct and region is None and full_shape is None and threads is None
-                and _backend.try_fill_direct(out, self.name, tuple(own.values()),
-                                             0 if seed is None and self.name == "constant" else seed, stream)):
-            return out
+        view = None
+        if self.direct and region is None and full_shape is None and threads is None:
+            if type(out) is not np.ndarray:
+                view = as_out(out)  # e.g. a tensor's NumPy view, once for both paths
+            if (view is None or view[1] is None) and _backend.try_fill_direct(
+                    out if view is None else view[0], self.name, tuple(own.values()),
+                    0 if seed is None and self.name == "constant" else seed, stream):
+                return out
         if self.fill_impl is not None:
             return self.fill_impl(out, seed=seed, stream=stream, threads=threads, **own)
-        array, half = as_out(out)
+        array, half = as_out(out) if view is None else view
         try:
             return _backend.fill(out, self.spec(own, fans, half or dtype_name(array)), seed, stream, threads, region,
-                                 full_shape)
+                                 full_shape, (array, half))
         except ValueError as e:
             clear = _misuse.clear_borrow_error(e)
             if clear is None:

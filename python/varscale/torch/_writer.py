@@ -32,7 +32,7 @@ def numpy_view(tensor: Tensor) -> Tuple[np.ndarray, Optional[str]]:
     """The NumPy array sharing ``tensor``'s memory that the core fills, and the
     half dtype name when it is the uint16 view of a float16/bfloat16 tensor (the
     uint8 view of a float8 one)."""
-    if tensor.device.type != "cpu":
+    if not tensor.is_cpu:
         raise ValueError(f"out is on device {tensor.device}; varscale fills CPU tensors")
     if tensor.dtype not in DTYPE_NAMES:
         raise TypeError(f"unsupported dtype {tensor.dtype} of out; expected one of {SUPPORTED_DTYPES}")
