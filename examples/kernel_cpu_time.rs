@@ -26,11 +26,9 @@ use varscale::{fill, generate, Distribution, Element, Isa, Key, Options};
 /// Nanoseconds this thread has run on a CPU (`CLOCK_THREAD_CPUTIME_ID`;
 /// `/proc/thread-self/schedstat` reads 0 on kernels without schedstats).
 fn thread_cpu_ns() -> u128 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec for the call.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
+    use nix::time::{clock_gettime, ClockId};
+    let t = clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).expect("the thread's CPU clock");
+    t.tv_sec() as u128 * 1_000_000_000 + t.tv_nsec() as u128
 }
 
 struct Case {

@@ -33,6 +33,20 @@ pub(crate) fn fill_run<R: CounterRng, S: Sampler, B: Backend>(
         out = &mut out[take..];
         group += 1;
     }
+    if S::RANDOM && S::INTERLEAVE {
+        // two groups per step, both groups' words first: the generator's
+        // rounds for the second overlap the first's transform, a long chain
+        // of dependent operations. Same values: each group is still its own.
+        let mut pairs = out.chunks_exact_mut(2 * g);
+        for pair in &mut pairs {
+            let (a, b) = (R::group::<B>(key, group), R::group::<B>(key, group + 1));
+            let (lo, hi) = pair.split_at_mut(g);
+            s.sample_group(&a, lo);
+            s.sample_group(&b, hi);
+            group += 2;
+        }
+        out = pairs.into_remainder();
+    }
     let mut whole = out.chunks_exact_mut(g);
     for chunk in &mut whole {
         sample::<R, S, B>(s, key, group, chunk);

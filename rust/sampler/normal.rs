@@ -95,7 +95,8 @@ pub(crate) fn circle_f64(p: u64) -> (f64, f64) {
     octant_f64(c, s, (p >> 61) as u32)
 }
 
-impl_sampler!(NormalF32, f32, GROUP_32, |self, words, out| {
+// not interleaved: see `Sampler::INTERLEAVE`
+impl_sampler!(NormalF32, f32, GROUP_32, interleave = false, |self, words, out| {
     let (radius_words, angle_words) = words.split_at(GROUP_32 / 2);
     let (cos_out, sin_out) = out.split_at_mut(GROUP_32 / 2);
     // Two passes with short, independent iterations: the out-of-order
