@@ -383,7 +383,7 @@ def _fill_all(todo: List[Todo], seed: int) -> None:
         dist = getattr(rule, "dist", None)
         if dist is not None and _direct(param):
             direct.append((param, name))
-            jobs.append((core_view(param), dist, seed, param_stream(name)))
+            jobs.append((core_view(param), dist, seed, _stream_of(name)))  # names are str here
         else:
             rest.append((rule, param, name))
     try:
