@@ -149,3 +149,29 @@ def test_init_module_refusal_names_the_parameter_and_writes_nothing() -> None:
     with pytest.raises(ValueError, match=refusal):
         vt.init_module(model, seed=0)
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters())), "nothing written"
+
+
+def test_init_module_bumps_every_version_counter() -> None:
+    import varscale.torch as vt
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 2))
+    before = [p._version for p in model.parameters()]
+    vt.init_module(model, seed=0)
+    assert all(p._version > v for p, v in zip(model.parameters(), before)), "autograd sees the writes"
+
+
+def test_bump_versions_falls_back_to_one_call_per_tensor(monkeypatch: Any) -> None:
+    # torch 2.1's increment_version takes one tensor, not a list
+    from varscale.torch import _writer
+
+    seen: List[Any] = []
+
+    def one_at_a_time(t: Any) -> None:
+        if not isinstance(t, torch.Tensor):
+            raise TypeError("increment_version(): argument 'tensor' must be Tensor, not list")
+        seen.append(t)
+
+    monkeypatch.setattr(_writer, "_increment_version", one_at_a_time)
+    a, b, empty = torch.zeros(3), torch.zeros(2), torch.zeros(0)
+    _writer.bump_versions([a, b, empty])
+    assert seen == [a, b], "each non-empty tensor once"
