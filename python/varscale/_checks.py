@@ -130,21 +130,24 @@ def as_stream(stream: int) -> int:
     return _as_u64("stream", stream)
 
 
-#: ``os.environ``'s own store and its key for VARSCALE_NUM_THREADS, when this
-#: Python has them (CPython's ``os._Environ``): ``os.environ.get`` of a missing
-#: key costs 0.5 us (a KeyError raised and caught), a quarter of a small fill;
-#: a lookup in the store costs 0.02 us and sees every change made through
-#: ``os.environ``, which writes the store.
-_ENVIRON_STORE: Optional[Dict[Any, Any]] = getattr(os.environ, "_data", None)
+#: The key of VARSCALE_NUM_THREADS in ``os.environ``'s own store (CPython's
+#: ``os._Environ._data``), None where this Python has no such store.
 _THREADS_KEY: Any = (os.environ.encodekey("VARSCALE_NUM_THREADS")
-                     if isinstance(_ENVIRON_STORE, dict) and hasattr(os.environ, "encodekey") else None)
+                     if isinstance(getattr(os.environ, "_data", None), dict) and hasattr(os.environ, "encodekey")
+                     else None)
 
 
 def _threads_env() -> str:
-    """The value of VARSCALE_NUM_THREADS, "" when unset."""
-    if _THREADS_KEY is None:
+    """The value of VARSCALE_NUM_THREADS, "" when unset.
+
+    ``os.environ.get`` of a missing key costs 0.5 us (a KeyError raised and
+    caught), a quarter of a small fill; a lookup in the store costs 0.05 us
+    and sees every change made through ``os.environ``, which writes the store.
+    """
+    store = getattr(os.environ, "_data", None)  # read each call: os.environ may be replaced
+    if _THREADS_KEY is None or not isinstance(store, dict):
         return os.environ.get("VARSCALE_NUM_THREADS", "")
-    raw = _ENVIRON_STORE.get(_THREADS_KEY)  # type: ignore[union-attr]
+    raw = store.get(_THREADS_KEY)
     return "" if raw is None else str(os.environ.decodevalue(raw))
 
 

@@ -142,12 +142,10 @@ def conv_fans(module_or_weight: Any, groups: Optional[int] = None,
 
 def torch_fans(shape: Sequence[int]) -> Tuple[int, int]:
     """torch's ``_calculate_fan_in_and_fan_out`` for a weight ``shape`` (any kind of layer)."""
-    if isinstance(shape, tuple):  # also torch.Size; a model repeats a few shapes (1 us a check)
-        try:
-            return _torch_fans_cached(shape)
-        except TypeError as e:
-            if "unhashable" not in str(e):
-                raise
+    if isinstance(shape, tuple) and all(type(d) is int for d in shape):
+        # also torch.Size; a model repeats a few shapes (1 us a check). Only
+        # plain ints: the cache would take (2.0, 3) for (2, 3), which are equal.
+        return _torch_fans_cached(shape)
     return _torch_fans(shape)
 
 
