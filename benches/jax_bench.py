@@ -4,7 +4,14 @@ Cases: He normal (truncated) and Glorot uniform, float32, 256 MiB and 1 GiB,
 unsharded (default device) and sharded over 8 virtual CPU devices
 (``NamedSharding(mesh(8), P("x"))``), and per size the machine's fill limit:
 the same fresh host buffer ``varscale.jax`` allocates, constant-filled and
-handed to JAX (``limit``; ``vs limit`` is each case's time over it). Each repeat runs every case once, in
+handed to JAX (``limit``; ``vs limit`` is each case's time over it).
+
+``--settle`` (default 0.3 s) pauses before each timed case, so that no case
+pays for memory its predecessor just freed: on the VM of benches/README.md
+any fill right after a jitted JAX case took about 105 ms for 256 MiB
+instead of about 20 ms (a one-thread NumPy fill as much as varscale's), and
+0.2 s later it was back to normal. Every case gets the same pause;
+``--settle 0`` times them back to back. Each repeat runs every case once, in
 round-robin order; medians are quoted. Every timing includes
 ``block_until_ready``; the jitted JAX functions are compiled before timing.
 
@@ -73,6 +80,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sizes", default="256,1024", help="MiB per tensor, comma-separated")
     parser.add_argument("--out", help="write the results as JSON")
+    parser.add_argument("--settle", type=float, default=0.3,
+                        help="seconds of pause before each timed case (0: none); see the module docstring")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     table = cases(sizes)
@@ -82,13 +91,14 @@ def main() -> None:
     load_before = os.getloadavg()
     for _ in range(args.repeats):
         for name, fn in table.items():
+            time.sleep(args.settle)
             t0 = time.perf_counter()
             jax.block_until_ready(fn())
             times[name].append(time.perf_counter() - t0)
     load_after = os.getloadavg()
     medians = {name: statistics.median(ts) for name, ts in times.items()}
     print(f"# {platform.node()} cpus={os.cpu_count()} jax={jax.__version__} repeats={args.repeats} "
-          f"loadavg before={load_before} after={load_after}")
+          f"settle={args.settle}s loadavg before={load_before} after={load_after}")
     print(f"{'case':<48} {'median s':>9} {'GB/s':>7} {'speedup':>8} {'vs limit':>9}")
     for name, t in medians.items():
         mib = int(name.split()[1].removesuffix("MiB"))
@@ -97,7 +107,7 @@ def main() -> None:
         print(f"{name:<48} {t:9.3f} {mib * 2**20 / t / 1e9:7.2f} {rival / t:7.1f}x {t / limit_t:8.2f}x")
     if args.out:
         with open(args.out, "w") as f:
-            json.dump({"times": times, "medians": medians, "loadavg": [load_before, load_after],
+            json.dump({"times": times, "medians": medians, "loadavg": [load_before, load_after], "settle": args.settle,
                        "cpus": os.cpu_count(), "jax": jax.__version__}, f, indent=1)
 
 
