@@ -66,9 +66,9 @@ pub trait Sampler: Sync {
     const RANDOM: bool = true;
     /// Whether the fill loop computes two groups' words before transforming
     /// them (more independent work in flight; see `kernel::fill_run`).
-    /// Measured per sampler: it helps the truncated normal (f32 1.3x, f64
-    /// 1.14x with AVX-512), but costs the f32 normal 9% with AVX2, whose 16
-    /// vector registers it already fills.
+    /// Measured per sampler (benches/README.md): it helps the truncated
+    /// normal (f32 1.3x, f64 1.14x with AVX-512), but cost the f32 normal 9%
+    /// with AVX2 and gained it nothing with AVX-512.
     const INTERLEAVE: bool = true;
     /// Writes exactly `Self::GROUP` outputs; `out.len() == Self::GROUP`.
     fn sample_group(&self, words: &Words, out: &mut [MaybeUninit<Self::Out>]);
