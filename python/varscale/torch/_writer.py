@@ -43,7 +43,7 @@ def numpy_view(tensor: Tensor) -> Tuple[np.ndarray, Optional[str]]:
         return tensor.detach().view(torch.int16).numpy().view(np.uint16), name
     if name in FLOAT8_DTYPES:
         return tensor.detach().view(torch.uint8).numpy(), name
-    return tensor.detach().numpy(), None
+    return numpy_memory(tensor), None
 
 
 register_out_type(Tensor, numpy_view)
