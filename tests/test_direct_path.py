@@ -126,3 +126,34 @@ def test_torch_dropins_take_the_direct_path_with_the_same_values(name: str, requ
     TORCH_CALLS[name](vt, strided)
     assert calls == [name, name]
     assert strided.numpy().tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
+@pytest.mark.parametrize("name", sorted(TORCH_CALLS))
+def test_torch_dropins_write_every_core_dtype_by_address(name: str, dtype: str, calls: List[str]) -> None:
+    # the half types too (their NumPy view would cost a uint16 reinterpretation): the values
+    # are those of the full path, here a strided tensor filled through a staging copy
+    torch = pytest.importorskip("torch")
+    import varscale.torch as vt
+
+    t = torch.zeros(33, 7, dtype=getattr(torch, dtype))
+    TORCH_CALLS[name](vt, t)
+    assert calls[:1] == [name] and t.any()
+    strided = torch.zeros(7, 33, dtype=t.dtype).t()
+    TORCH_CALLS[name](vt, strided)
+    bits = {2: torch.int16, 8: torch.int64}[t.element_size()]  # bit for bit
+    assert torch.equal(t.view(bits), strided.contiguous().view(bits))
+
+
+def test_torch_dropins_leave_negated_views_to_the_full_path(calls: List[str]) -> None:
+    # a negated view's memory holds -value: written by address, every value would flip sign
+    torch = pytest.importorskip("torch")
+    import varscale.torch as vt
+    from varscale.torch._writer import tensor_memory
+
+    base = torch.zeros(8)
+    view = torch._neg_view(base)
+    assert view.is_neg() and tensor_memory(view) is None and tensor_memory(base) is not None
+    with pytest.raises(RuntimeError, match="negative bit"):  # torch's own refusal, as before
+        vt.normal_(view, seed=0)
+    assert calls == [] and not base.any()

@@ -99,8 +99,12 @@ def generate(
     The array owns the Rust buffer. ValueError if a sample could overflow
     ``dtype``; Ctrl-C stops a large fill (the partial array is freed)."""
 
+#: Caller memory by address: ``(owner, address, length, dtype name)``; see ``rust/py/memory.rs``
+_Memory = Tuple[object, int, int, str]
+_Out = Union[np.ndarray, _Memory]
+
 def fill(
-    out: np.ndarray,
+    out: _Out,
     dist: _Distribution,
     seed: int,
     stream: int,
@@ -113,13 +117,16 @@ def fill(
     """Fill a writable C-contiguous float32/float64 array in place with
     elements ``offset..`` of the stream, in flat C order; with ``half``
     ("float16"/"bfloat16"), ``out`` is the uint16 view of such an array.
-    Ctrl-C stops a large fill and leaves ``out`` partly written."""
+    ``out`` may also be memory by address, ``(owner, address, length,
+    dtype)``: ``length`` writable elements of ``dtype`` at ``address`` that
+    ``owner`` keeps alive (varscale's torch adapter; no ``half``, no
+    ``region``). Ctrl-C stops a large fill and leaves ``out`` partly written."""
 
 _Job = Union[
-    Tuple[np.ndarray, _Distribution, int, int],
-    Tuple[np.ndarray, _Distribution, int, int, Optional[int]],
-    Tuple[np.ndarray, _Distribution, int, int, Optional[int], Optional[str]],
-    Tuple[np.ndarray, _Distribution, int, int, Optional[int], Optional[str], Optional[_Region]],
+    Tuple[_Out, _Distribution, int, int],
+    Tuple[_Out, _Distribution, int, int, Optional[int]],
+    Tuple[_Out, _Distribution, int, int, Optional[int], Optional[str]],
+    Tuple[_Out, _Distribution, int, int, Optional[int], Optional[str], Optional[_Region]],
 ]
 
 def fill_many(jobs: Sequence[_Job], threads: Optional[int] = None, isa: Optional[str] = None) -> None:
@@ -128,7 +135,8 @@ def fill_many(jobs: Sequence[_Job], threads: Optional[int] = None, isa: Optional
     gets what ``fill`` of that job alone writes, bit for bit. Small arrays are
     spread over the threads, large ones split across them; the GIL is
     released once. Everything is checked before anything is written; errors
-    name the job as ``buffer i``. Ctrl-C stops the call, leaving the arrays
+    name the job as ``buffer i``. Memory given by address must overlap no
+    other buffer of the call. Ctrl-C stops the call, leaving the arrays
     partly written."""
 
 def supported_isas() -> list[str]:

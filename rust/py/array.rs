@@ -11,8 +11,8 @@ use pyo3::prelude::*;
 use super::args::RegionArg;
 use super::errors::{check_signals, panic_to_py, to_py};
 use crate::{
-    fill, fill_region, generate, generate_region, with_checkpoint, Distribution, Dtype, Element, Error, Key, Options,
-    Region,
+    fill, fill_region, generate, generate_region, with_checkpoint, BufferMut, Distribution, Dtype, Element, Error, Key,
+    Options, Region,
 };
 
 /// Fills smaller than this run with the GIL held: releasing and re-taking
@@ -130,6 +130,17 @@ fn fill_array<T: Stored>(py: Python<'_>, out: &Bound<'_, PyUntypedArray>, job: &
         Place::Region { full_shape, start } => {
             fill_region(values, &Region { full_shape, start, shape: &shape }, &job.dist, job.key, &job.opts)
         }
+    })
+}
+
+/// Fills a caller buffer with elements `offset ..` of the job's stream.
+pub(super) fn fill_buffer(py: Python<'_>, out: BufferMut<'_>, offset: u64, job: &Job) -> PyResult<()> {
+    let bytes = out.bytes();
+    run(py, bytes, || match out {
+        BufferMut::F32(b) => fill(b, &job.dist, job.key, offset, &job.opts),
+        BufferMut::F64(b) => fill(b, &job.dist, job.key, offset, &job.opts),
+        BufferMut::F16(b) => fill(b, &job.dist, job.key, offset, &job.opts),
+        BufferMut::Bf16(b) => fill(b, &job.dist, job.key, offset, &job.opts),
     })
 }
 

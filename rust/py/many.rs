@@ -4,7 +4,9 @@
 //! region]]])` with the meaning of the same arguments of `_core.fill`. All
 //! arrays are borrowed (rust-numpy's borrow tracking refuses an array given
 //! twice, or two overlapping views) and every job is checked by the core
-//! before anything is written; errors name the job as `buffer i`.
+//! before anything is written; errors name the job as `buffer i`. `out` may
+//! also be caller memory by address (`memory.rs`); such buffers are checked
+//! not to overlap each other or the arrays.
 
 use numpy::{PyArrayDyn, PyArrayMethods, PyReadwriteArrayDyn, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -14,6 +16,7 @@ use pyo3::types::PyTuple;
 use super::args::{options, parse_out_dtype};
 use super::array::{run, Place};
 use super::dist;
+use super::memory::{self, Memory};
 use crate::{BufferMut, Distribution, Dtype, Job, Key, Placement, Region};
 
 /// A job's array, borrowed for writing, as NumPy stores it.
@@ -22,6 +25,24 @@ enum Borrowed<'py> {
     F64(PyReadwriteArrayDyn<'py, f64>),
     /// The uint16 view of a float16 or bfloat16 array.
     Half(Dtype, PyReadwriteArrayDyn<'py, u16>),
+    /// Caller memory by address.
+    Memory(Memory<'py>),
+}
+
+impl Borrowed<'_> {
+    /// The bytes it spans.
+    fn range(&self) -> core::ops::Range<usize> {
+        fn of<T: numpy::Element>(a: &PyReadwriteArrayDyn<'_, T>) -> core::ops::Range<usize> {
+            let start = a.data() as usize;
+            start..start + a.len() * size_of::<T>()
+        }
+        match self {
+            Borrowed::F32(a) => of(a),
+            Borrowed::F64(a) => of(a),
+            Borrowed::Half(_, a) => of(a),
+            Borrowed::Memory(m) => m.range(),
+        }
+    }
 }
 
 /// Everything a job names except its buffer.
@@ -68,6 +89,13 @@ fn job<'py>(item: &Bound<'py, PyAny>) -> PyResult<(Borrowed<'py>, Spec)> {
     let half: Option<String> = opt(5).map(|v| v.extract()).transpose()?;
     let place = Place::new(offset, opt(6).map(|v| v.extract()).transpose()?)?;
     let out = t.get_item(0)?;
+    if let Some(m) = Memory::extract(&out)? {
+        if half.is_some() || matches!(place, Place::Region { .. }) {
+            return Err(PyValueError::new_err("out given by address takes neither half nor region"));
+        }
+        let shape = vec![m.len()];
+        return Ok((Borrowed::Memory(m), Spec { dist, key, place, shape }));
+    }
     let Ok(array) = out.cast::<PyUntypedArray>() else {
         let name = out.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string());
         return Err(PyTypeError::new_err(format!("out must be a float32 or float64 numpy array, got {name}")));
@@ -89,6 +117,7 @@ fn as_buffer<'a>(out: &'a mut Borrowed<'_>) -> PyResult<BufferMut<'a>> {
             BufferMut::F16(bytemuck::cast_slice_mut(a.as_slice_mut().map_err(contiguous)?))
         }
         Borrowed::Half(_, a) => BufferMut::Bf16(bytemuck::cast_slice_mut(a.as_slice_mut().map_err(contiguous)?)),
+        Borrowed::Memory(m) => memory::buffer(m),
     })
 }
 
@@ -115,6 +144,10 @@ pub(super) fn fill_many(
         let (out, spec) = job(&item?).map_err(|e| in_job(py, i, e))?;
         outs.push(out);
         specs.push(spec);
+    }
+    if outs.iter().any(|o| matches!(o, Borrowed::Memory(_))) {
+        // rust-numpy keeps arrays from aliasing each other, not memory given by address
+        memory::check_disjoint(outs.iter().enumerate().map(|(i, o)| (o.range(), i)).collect())?;
     }
     let mut buffers = Vec::with_capacity(outs.len());
     for (i, out) in outs.iter_mut().enumerate() {

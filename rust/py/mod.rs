@@ -14,6 +14,7 @@ mod array;
 mod dist;
 mod errors;
 mod many;
+mod memory;
 
 use numpy::{PyArray1, PyArrayMethods, PyUntypedArray};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -21,7 +22,8 @@ use pyo3::prelude::*;
 
 use crate::{Isa, Key};
 use args::{options, parse_dtype, parse_out_dtype, RegionArg};
-use array::{fill_array_of, new_array_of, Job, Place, GIL_MIN_BYTES};
+use array::{fill_array_of, fill_buffer, new_array_of, Job, Place, GIL_MIN_BYTES};
+use memory::Memory;
 
 #[allow(clippy::too_many_arguments)]
 fn job(
@@ -71,7 +73,8 @@ fn generate<'py>(
 /// `uint16` view of a float16/bfloat16 array with `half` naming which) in
 /// place with elements `offset ..` of the sample stream in flat C order, or
 /// with `region = (full_shape, start)` the region of shape `out.shape`.
-/// Ctrl-C stops a large fill within one slice and leaves `out` partly
+/// `out` may also be caller memory by address, `(owner, address, length,
+/// dtype)` (see `memory.rs`; no `half`, no `region`). Ctrl-C stops a large fill within one slice and leaves `out` partly
 /// written.
 #[pyfunction]
 #[pyo3(signature = (out, dist, seed, stream, offset=0, threads=None, isa=None, half=None, region=None))]
@@ -89,6 +92,16 @@ fn fill(
     region: RegionArg,
 ) -> PyResult<()> {
     let job = job(dist, seed, stream, offset, threads, isa, region)?;
+    if let Some(mut m) = Memory::extract(out)? {
+        let Place::Offset(offset) = job.place else {
+            return Err(PyValueError::new_err("out given by address takes no region"));
+        };
+        if half.is_some() {
+            return Err(PyValueError::new_err("out given by address names its dtype; it takes no half"));
+        }
+        // one buffer: nothing it could overlap
+        return fill_buffer(py, memory::buffer(&mut m), offset, &job);
+    }
     let Ok(array) = out.cast::<PyUntypedArray>() else {
         let name = out.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string());
         return Err(PyTypeError::new_err(format!("out must be a float32 or float64 numpy array, got {name}")));

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from .. import _api as _vs  # the NumPy API's in-place twins
 from .. import _backend
 from .._conv import torch_fans
-from ._writer import FLOAT_DTYPES, NUMPY_NATIVE, bump_version, numpy_memory, resolve_seed, write
+from ._writer import FLOAT_DTYPES, bump_version, resolve_seed, tensor_memory, write
 
 
 def eye_(tensor: Tensor) -> Tensor:
@@ -73,9 +73,9 @@ def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Any, int], Any], seed
     NumPy API's direct path for small fills takes arrays), else the tensor.
 
     ``direct=(kind, params, stream)`` says that ``fill`` is the core's ``kind``
-    with ``params``: a contiguous float32/float64 CPU tensor then goes straight
-    to the core (:func:`varscale._backend.try_fill_direct`, the per-call cost
-    of small tensors), and anything it does not take runs ``fill`` as above.
+    with ``params``: a contiguous CPU tensor then goes straight to the core by
+    address (:func:`tensor_memory`, :func:`varscale._backend.try_fill_direct`: the
+    per-call cost of small tensors), and anything it does not take runs ``fill`` as above.
     """
     check_tensor(tensor, name)
     if tensor.dtype not in FLOAT_DTYPES:
@@ -87,10 +87,11 @@ def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Any, int], Any], seed
         raise RuntimeError(f"{name}(): Inplace update to inference tensor outside InferenceMode is not allowed "
                            "(torch's rule); fill it inside torch.inference_mode() or fill a clone")
     seed_v = resolve_seed(seed, generator)
-    if (direct is not None and tensor.is_cpu and tensor.dtype in NUMPY_NATIVE and tensor.is_contiguous()
-            and _backend.try_fill_direct(numpy_memory(tensor), direct[0], direct[1], seed_v, direct[2])):
-        bump_version(tensor)
-        return tensor
+    if direct is not None:
+        memory = tensor_memory(tensor)
+        if memory is not None and _backend.try_fill_direct(memory, direct[0], direct[1], seed_v, direct[2]):
+            bump_version(tensor)
+            return tensor
     return write(tensor, lambda target: fill(target, seed_v), as_array)
 
 

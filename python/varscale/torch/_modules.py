@@ -21,7 +21,6 @@ from torch import Tensor, nn
 
 from .. import _api as _vs
 from .. import _backend
-from .._checks import FLOAT8_DTYPES
 from .._conv import conv_fans, torch_fans
 from .._gain import calculate_gain
 from .._registry import SCHEME_KWARGS
@@ -30,7 +29,7 @@ from ._fast_init import hf
 from ._fast_init.fast_init import fast_init
 from ._fast_init.fills import fillable
 from ._fast_init.own import run_own_init
-from ._writer import DTYPE_NAMES, bump_versions, core_view, resolve_seed
+from ._writer import bump_versions, resolve_seed, tensor_memory
 
 #: ``init_module`` schemes: torch's own defaults, or one registry initialiser
 #: for every Linear/Conv weight.
@@ -359,33 +358,27 @@ def _plan(model: nn.Module, scheme: Scheme) -> Tuple[List[Todo], List[str], List
     return todo, missing, owners
 
 
-#: torch's float8 dtypes: the core does not write them (they are drawn in the Python layer)
-_FLOAT8_TORCH = frozenset(t for t, name in DTYPE_NAMES.items() if name in FLOAT8_DTYPES)
-
-
-def _direct(tensor: Tensor) -> bool:
-    """Whether a rule's fixed distribution can go straight into the batch: a
-    tensor varscale fills (:func:`.fills.fillable`) that the core writes in
-    place and in one call (contiguous, not float8, not empty); else the
-    rule's drop-in runs, with its checks, errors and staging."""
-    return (fillable(tensor, method=False) and tensor.is_contiguous() and tensor.numel() > 0
-            and tensor.dtype not in _FLOAT8_TORCH)
-
-
 def _fill_all(todo: List[Todo], seed: int) -> None:
     """Every parameter by its rule: those with a fixed distribution and the
     other plain fills in batched writes (one GIL release each, small tensors
-    spread over the threads), then the rules that read what they wrote."""
+    spread over the threads), then the rules that read what they wrote.
+
+    A fixed distribution goes straight into the batch when the tensor is one
+    varscale fills (:func:`.fills.fillable`) and the core can write by address
+    (:func:`tensor_memory`: contiguous, not float8, not empty); else the
+    rule's drop-in runs, with its checks, errors and staging."""
     direct: List[Tuple[Tensor, str]] = []
     jobs: List[_backend.FillJob] = []
     rest: List[Todo] = []
     for rule, param, name in todo:  # one pass: 3,000 parameters of small layers cost 1 us each here
         dist = getattr(rule, "dist", None)
-        if dist is not None and _direct(param):
-            direct.append((param, name))
-            jobs.append((core_view(param), dist, seed, _stream_of(name)))  # names are str here
-        else:
-            rest.append((rule, param, name))
+        if dist is not None and fillable(param, method=False):
+            memory = tensor_memory(param)
+            if memory is not None:
+                direct.append((param, name))
+                jobs.append((memory, dist, seed, _stream_of(name)))  # names are str here
+                continue
+        rest.append((rule, param, name))
     try:
         _backend.fill_many(jobs)
     except (TypeError, ValueError) as e:  # refused before anything was written: name the parameter
