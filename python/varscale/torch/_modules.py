@@ -214,7 +214,16 @@ def _layer_fans(module: nn.Module, fans: str) -> Tuple[int, int]:
     if fans == "correct" and isinstance(module, nn.modules.conv._ConvNd):
         return conv_fans(module)
     weight = module._parameters.get("weight")  # without nn.Module.__getattr__ (0.4 us) when it is a parameter
-    return torch_fans(cast(Tensor, module.weight if weight is None else weight).shape)
+    shape = cast(Tensor, module.weight if weight is None else weight).shape
+    return _size_fans(shape) if type(shape) is torch.Size else torch_fans(shape)
+
+
+@functools.lru_cache(maxsize=4096)
+def _size_fans(shape: torch.Size) -> Tuple[int, int]:
+    """:func:`torch_fans` of a ``torch.Size``, cached: its entries are ints,
+    so equal keys are equal shapes (0.15 us instead of the 0.65 us of
+    ``torch_fans``' check of a general shape)."""
+    return torch_fans(shape)
 
 
 _SQRT5_GAIN = calculate_gain("leaky_relu", math.sqrt(5))  # sqrt(1/3)
