@@ -175,3 +175,50 @@ def test_bump_versions_falls_back_to_one_call_per_tensor(monkeypatch: Any) -> No
     a, b, empty = torch.zeros(3), torch.zeros(2), torch.zeros(0)
     _writer.bump_versions([a, b, empty])
     assert seen == [a, b], "each non-empty tensor once"
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_init_module_by_address_equals_the_numpy_view_path(dtype: torch.dtype, monkeypatch: Any) -> None:
+    import varscale.torch as vt
+    from varscale import _core
+    from varscale.torch import _dropins, _modules
+
+    def build() -> torch.nn.Module:
+        model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.LayerNorm(32), torch.nn.Linear(32, 7))
+        model[2].weight = torch.nn.Parameter(torch.zeros(10, 32)[3:10])  # a view: memory at an offset
+        return model.to(dtype)
+
+    def state(model: torch.nn.Module) -> List[bytes]:
+        return [p.detach().view(torch.int16 if p.element_size() == 2 else torch.int32 if p.element_size() == 4
+                                else torch.int64).numpy().tobytes() for p in model.parameters()]
+
+    kinds: List[type] = []
+    real = _backend.fill_many
+
+    def spy(jobs: Any, *rest: Any) -> None:
+        jobs = list(jobs)
+        kinds.extend(type(job[0]) for job in jobs)
+        real(jobs, *rest)
+
+    monkeypatch.setattr(_backend, "fill_many", spy)
+    by_address = state(vt.init_module(build(), seed=3))
+    assert kinds and set(kinds) == {_core.Memory}, "the batch took every parameter by address"
+    monkeypatch.setattr(_modules, "tensor_memory", lambda t: None)
+    monkeypatch.setattr(_dropins, "tensor_memory", lambda t: None)
+    by_view = state(vt.init_module(build(), seed=3))
+    assert by_address == by_view and any(b.strip(b"\0") for b in by_address)
+
+
+def test_init_module_fills_parameters_sharing_memory_one_after_another() -> None:
+    # two Parameters over one storage: the batch refuses overlapping buffers, so they
+    # are written one by one in plan order and the later one wins, as a loop would
+    import varscale.torch as vt
+
+    shared = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Linear(8, 8))
+    shared[1].weight = torch.nn.Parameter(shared[0].weight.data)
+    vt.init_module(shared, seed=1)
+    separate = vt.init_module(torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Linear(8, 8)), seed=1)
+    assert shared[0].weight.data_ptr() == shared[1].weight.data_ptr()
+    assert torch.equal(shared[1].weight, separate[1].weight)  # "1.weight"'s stream, written last
+    assert not torch.equal(shared[0].weight, separate[0].weight)
+    assert torch.equal(shared[0].bias, separate[0].bias) and torch.equal(shared[1].bias, separate[1].bias)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import varscale
-from varscale import _backend
+from varscale import _backend, _core
 from varscale._registry import REGISTRY
 
 DIRECT = [e.name for e in REGISTRY if e.direct]
@@ -39,6 +39,22 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> List[str]:
         return taken
 
     monkeypatch.setattr(_backend, "try_fill_direct", spy)
+    return seen
+
+
+@pytest.fixture
+def outs(calls: List[str], monkeypatch: pytest.MonkeyPatch) -> List[Any]:
+    """The ``out`` of every call the direct path took, in call order."""
+    seen: List[Any] = []
+    spy = _backend.try_fill_direct
+
+    def record(out: Any, *rest: Any) -> bool:
+        taken = spy(out, *rest)
+        if taken:
+            seen.append(out)
+        return taken
+
+    monkeypatch.setattr(_backend, "try_fill_direct", record)
     return seen
 
 
@@ -130,7 +146,8 @@ def test_torch_dropins_take_the_direct_path_with_the_same_values(name: str, requ
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
 @pytest.mark.parametrize("name", sorted(TORCH_CALLS))
-def test_torch_dropins_write_every_core_dtype_by_address(name: str, dtype: str, calls: List[str]) -> None:
+def test_torch_dropins_write_every_core_dtype_by_address(name: str, dtype: str, calls: List[str],
+                                                         outs: List[Any]) -> None:
     # the half types too (their NumPy view would cost a uint16 reinterpretation): the values
     # are those of the full path, here a strided tensor filled through a staging copy
     torch = pytest.importorskip("torch")
@@ -139,6 +156,7 @@ def test_torch_dropins_write_every_core_dtype_by_address(name: str, dtype: str, 
     t = torch.zeros(33, 7, dtype=getattr(torch, dtype))
     TORCH_CALLS[name](vt, t)
     assert calls[:1] == [name] and t.any()
+    assert type(outs[0]) is _core.Memory and outs[0].address == t.data_ptr()
     strided = torch.zeros(7, 33, dtype=t.dtype).t()
     TORCH_CALLS[name](vt, strided)
     bits = {2: torch.int16, 8: torch.int64}[t.element_size()]  # bit for bit
@@ -157,3 +175,22 @@ def test_torch_dropins_leave_negated_views_to_the_full_path(calls: List[str]) ->
     with pytest.raises(RuntimeError, match="negative bit"):  # torch's own refusal, as before
         vt.normal_(view, seed=0)
     assert calls == [] and not base.any()
+
+
+def test_only_plain_strided_tensors_with_memory_go_by_address() -> None:
+    torch = pytest.importorskip("torch")
+    from varscale.torch._writer import tensor_memory
+
+    class Sub(torch.Tensor):
+        pass
+
+    plain = torch.zeros(4, 4)
+    memory = tensor_memory(plain)
+    assert memory is not None and (memory.address, memory.length, memory.dtype) == (plain.data_ptr(), 16, "float32")
+    assert tensor_memory(torch.nn.Parameter(plain)) is not None
+    assert tensor_memory(plain[1:]) is not None and tensor_memory(plain[1:]).address == plain[1:].data_ptr()
+    assert tensor_memory(plain.as_subclass(Sub)) is None  # a subclass may have no memory of its own
+    assert tensor_memory(plain.to_sparse()) is None  # not strided (is_contiguous() would raise)
+    assert tensor_memory(plain.t()) is None and tensor_memory(torch.zeros(0)) is None
+    assert tensor_memory(torch.zeros(4, dtype=torch.float8_e4m3fn)) is None  # drawn in Python
+    assert tensor_memory(torch.zeros(4, device="meta")) is None

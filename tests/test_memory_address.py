@@ -1,12 +1,13 @@
-"""Caller memory by address, ``(owner, address, length, dtype)``: the ``out``
-form ``_core.fill`` and ``_core.fill_many`` take from varscale's torch adapter
-(``tensor_memory``). It must give the values of the array path for every
-dtype, and refuse before writing anything: malformed tuples, null or
-misaligned addresses, sizes beyond the address space, and buffers of one
-call that overlap each other or the call's arrays. NumPy arrays stand in
-for the tensors here (their address is ``a.ctypes.data``)."""
+"""Caller memory by address, ``_core.Memory(owner, address, length, dtype)``:
+the ``out`` that ``_core.fill`` and ``_core.fill_many`` take from varscale's
+torch adapter (``tensor_memory``). It must give the values of the array path
+for every dtype, and refuse before writing anything: null or misaligned
+addresses, sizes beyond the address space, unknown dtypes, and buffers of
+one call that overlap each other or the call's arrays. A plain tuple is
+never taken for an address. NumPy arrays stand in for the tensors here
+(their address is ``a.ctypes.data``)."""
 
-from typing import Any, Tuple
+from typing import Any
 
 import ml_dtypes
 import numpy as np
@@ -18,10 +19,10 @@ DTYPES = [np.float32, np.float64, np.float16, ml_dtypes.bfloat16]
 DIST = _core.Normal(0.5, 2.0)
 
 
-def memory(a: np.ndarray, start: int = 0, length: int = -1) -> Tuple[Any, int, int, str]:
+def memory(a: np.ndarray, start: int = 0, length: int = -1) -> Any:
     """Elements ``start .. start + length`` of ``a`` by address."""
     length = a.size - start if length < 0 else length
-    return (a, a.ctypes.data + start * a.itemsize, length, np.dtype(a.dtype).name)
+    return _core.Memory(a, a.ctypes.data + start * a.itemsize, length, np.dtype(a.dtype).name)
 
 
 def expected(dtype: Any, n: int, offset: int = 0) -> np.ndarray:
@@ -68,27 +69,55 @@ def test_halves_of_one_array_are_two_buffers() -> None:
 ])
 def test_overlapping_buffers_are_refused(jobs: Any) -> None:
     a = np.zeros(128, np.float32)
-    with pytest.raises(ValueError, match="overlap; fill them in separate calls"):
+    with pytest.raises(ValueError, match=r"^buffer 1: overlaps buffer 0; fill them in separate calls"):
         _core.fill_many(jobs(a))
     assert not a.any(), "nothing written"
 
 
-@pytest.mark.parametrize("out, error, match", [
-    (lambda a: (a, a.ctypes.data, 4), TypeError, "tuple \\(owner, address, length, dtype\\), got 3"),
-    (lambda a: (a, 0, 4, "float32"), ValueError, "null, misaligned or too large"),
+def test_an_overlap_past_a_neighbour_is_found() -> None:
+    # the first buffer reaches past the second into the third: not only neighbours are compared
+    a = np.zeros(128, np.float32)
+    jobs = [(memory(a, 0, 100), DIST, 7, 3), (memory(a, 10, 5), DIST, 7, 3), (memory(a, 50, 5), DIST, 7, 3)]
+    with pytest.raises(ValueError, match="overlaps buffer 0"):
+        _core.fill_many(jobs[::2])
+    with pytest.raises(ValueError, match="overlaps buffer 0"):
+        _core.fill_many(jobs)
+    _core.fill_many(jobs[1:])  # the two small ones are disjoint
+    assert a[10:15].any() and a[50:55].any() and not a[:10].any()
+
+
+@pytest.mark.parametrize("args, error, match", [
+    (lambda a: (a, 0, 4, "float32"), ValueError, "address 0x0 with 4 elements of float32 is not a valid buffer"),
     (lambda a: (a, a.ctypes.data + 1, 4, "float32"), ValueError, "null, misaligned or too large"),
+    (lambda a: (a, a.ctypes.data + 2, 4, "float32"), ValueError, "null, misaligned or too large"),
+    (lambda a: (a, a.ctypes.data + 1, 4, "bfloat16"), ValueError, "null, misaligned or too large"),
     (lambda a: (a, a.ctypes.data, 2**62, "float32"), ValueError, "null, misaligned or too large"),
+    (lambda a: (a, 2**64 - 8, 4, "float64"), ValueError, "null, misaligned or too large"),
     (lambda a: (a, a.ctypes.data, 4, "int32"), TypeError, 'unsupported dtype "int32"'),
     (lambda a: (a, -1, 4, "float32"), OverflowError, "negative"),
     (lambda a: (a, a.ctypes.data, "4", "float32"), TypeError, "str"),
 ])
-def test_bad_memory_is_refused_before_writing(out: Any, error: type, match: str) -> None:
+def test_bad_memory_is_refused_when_made(args: Any, error: type, match: str) -> None:
     a = np.zeros(8, np.float32)
     with pytest.raises(error, match=match):
-        _core.fill(out(a), DIST, 7, 3)
-    with pytest.raises(error, match=match):
-        _core.fill_many([(np.zeros(4, np.float32), DIST, 7, 3), (out(a), DIST, 7, 3)])
+        _core.Memory(*args(a))
+    assert _core.Memory(a, a.ctypes.data + 2, 4, "float16").length == 4  # aligned for float16
+
+
+def test_a_tuple_is_never_an_address() -> None:
+    a = np.zeros(8, np.float32)
+    as_tuple = (a, a.ctypes.data, 8, "float32")
+    with pytest.raises(TypeError, match="float32 or float64 numpy array, got tuple"):
+        _core.fill(as_tuple, DIST, 7, 3)
+    with pytest.raises(TypeError, match="buffer 0: .*got tuple"):
+        _core.fill_many([(as_tuple, DIST, 7, 3)])
     assert not a.any()
+
+
+def test_memory_keeps_its_owner() -> None:
+    a = np.zeros(8, np.float32)
+    m = _core.Memory(a, a.ctypes.data, 8, "float32")
+    assert m.owner is a and m.address == a.ctypes.data and (m.length, m.dtype) == (8, "float32")
 
 
 def test_memory_takes_neither_half_nor_region() -> None:

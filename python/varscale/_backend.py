@@ -255,8 +255,8 @@ def try_fill_direct(out: Any, kind: str, params: Tuple[Any, ...], seed: Any, str
     """Fill ``out`` straight from the core when the call is plain, and say whether it did.
 
     Plain: ``out`` a non-empty float32/float64 NumPy array or memory by
-    address (a tuple ``(owner, address, length, dtype)`` from
-    ``varscale.torch``'s adapter), ``seed`` and ``stream`` ints, every
+    address (a :class:`varscale._core.Memory` from ``varscale.torch``'s
+    adapter), ``seed`` and ``stream`` ints, every
     parameter an int or float, and no :func:`batched` block collecting. The
     core then checks the rest (the parameters, the dtype's range, the array's
     layout and borrow, the address). Anything else, or anything
@@ -268,7 +268,7 @@ def try_fill_direct(out: Any, kind: str, params: Tuple[Any, ...], seed: Any, str
     if type(out) is np.ndarray:
         if out.dtype.char not in "fd" or not out.size:
             return False
-    elif type(out) is not tuple:
+    elif type(out) is not _core.Memory:
         return False
     if type(seed) is not int or type(stream) is not int or _batch.jobs is not None:
         return False
@@ -349,9 +349,9 @@ def fill_many(jobs: Iterable[FillJob], threads: Optional[int] = None) -> None:
     jobs : iterable of (out, dist, seed, stream)
         ``out`` is anything :func:`fill` takes (a writable C-contiguous NumPy
         array of float16/bfloat16/float32/float64, or a CPU torch tensor), or
-        memory by address, ``(owner, address, length, dtype)``, from
-        ``varscale.torch``'s adapter (the core checks it is non-null, aligned
-        and overlaps no other buffer of the call);
+        memory by address, a :class:`varscale._core.Memory` from
+        ``varscale.torch``'s adapter (the core checks that it overlaps no
+        other buffer of the call);
         ``dist`` a :class:`Dist`; ``seed`` an int in ``[0, 2**64)`` or None
         (drawn from the OS); ``stream`` an int in ``[0, 2**64)``.
     threads : int, optional
@@ -381,7 +381,7 @@ def fill_many(jobs: Iterable[FillJob], threads: Optional[int] = None) -> None:
             if type(out) is np.ndarray and out.dtype.char in "fd":
                 array, half = out, None  # the core checks the rest; a refusal is re-checked below
                 plain.append(out)
-            elif type(out) is tuple:  # memory by address: the core checks it
+            elif type(out) is _core.Memory:  # memory by address: the core checks it
                 array, half = out, None
                 plain.append(None)
             else:

@@ -9,6 +9,7 @@ __all__ = [
     "Normal",
     "TruncatedNormal",
     "Constant",
+    "Memory",
     "generate",
     "fill",
     "fill_many",
@@ -99,9 +100,25 @@ def generate(
     The array owns the Rust buffer. ValueError if a sample could overflow
     ``dtype``; Ctrl-C stops a large fill (the partial array is freed)."""
 
-#: Caller memory by address: ``(owner, address, length, dtype name)``; see ``rust/py/memory.rs``
-_Memory = Tuple[object, int, int, str]
-_Out = Union[np.ndarray, _Memory]
+@final
+class Memory:
+    """``length`` elements of ``dtype`` at ``address``, kept alive by ``owner``
+    (varscale's torch adapter: a tensor's ``data_ptr()`` and ``numel()``). The
+    caller promises the memory is writable and valid for the calls it is
+    given to; a null or misaligned address, an unknown dtype or a size beyond
+    the address space is refused here. See ``rust/py/memory.rs``."""
+
+    def __new__(cls, owner: object, address: int, length: int, dtype: str) -> Memory: ...
+    @property
+    def owner(self) -> object: ...
+    @property
+    def address(self) -> int: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def dtype(self) -> str: ...
+
+_Out = Union[np.ndarray, Memory]
 
 def fill(
     out: _Out,
@@ -117,10 +134,8 @@ def fill(
     """Fill a writable C-contiguous float32/float64 array in place with
     elements ``offset..`` of the stream, in flat C order; with ``half``
     ("float16"/"bfloat16"), ``out`` is the uint16 view of such an array.
-    ``out`` may also be memory by address, ``(owner, address, length,
-    dtype)``: ``length`` writable elements of ``dtype`` at ``address`` that
-    ``owner`` keeps alive (varscale's torch adapter; no ``half``, no
-    ``region``). Ctrl-C stops a large fill and leaves ``out`` partly written."""
+    ``out`` may also be memory by address, a :class:`Memory` (no ``half``,
+    no ``region``). Ctrl-C stops a large fill and leaves ``out`` partly written."""
 
 _Job = Union[
     Tuple[_Out, _Distribution, int, int],

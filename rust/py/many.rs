@@ -5,7 +5,7 @@
 //! arrays are borrowed (rust-numpy's borrow tracking refuses an array given
 //! twice, or two overlapping views) and every job is checked by the core
 //! before anything is written; errors name the job as `buffer i`. `out` may
-//! also be caller memory by address (`memory.rs`); such buffers are checked
+//! also be caller memory by address (`_core.Memory`, `memory.rs`); such buffers are checked
 //! not to overlap each other or the arrays.
 
 use numpy::{PyArrayDyn, PyArrayMethods, PyReadwriteArrayDyn, PyUntypedArray, PyUntypedArrayMethods};
@@ -26,7 +26,7 @@ enum Borrowed<'py> {
     /// The uint16 view of a float16 or bfloat16 array.
     Half(Dtype, PyReadwriteArrayDyn<'py, u16>),
     /// Caller memory by address.
-    Memory(Memory<'py>),
+    Memory(Bound<'py, Memory>),
 }
 
 impl Borrowed<'_> {
@@ -40,7 +40,7 @@ impl Borrowed<'_> {
             Borrowed::F32(a) => of(a),
             Borrowed::F64(a) => of(a),
             Borrowed::Half(_, a) => of(a),
-            Borrowed::Memory(m) => m.range(),
+            Borrowed::Memory(m) => m.get().range(),
         }
     }
 }
@@ -89,12 +89,12 @@ fn job<'py>(item: &Bound<'py, PyAny>) -> PyResult<(Borrowed<'py>, Spec)> {
     let half: Option<String> = opt(5).map(|v| v.extract()).transpose()?;
     let place = Place::new(offset, opt(6).map(|v| v.extract()).transpose()?)?;
     let out = t.get_item(0)?;
-    if let Some(m) = Memory::extract(&out)? {
+    if let Ok(m) = out.cast::<Memory>() {
         if half.is_some() || matches!(place, Place::Region { .. }) {
             return Err(PyValueError::new_err("out given by address takes neither half nor region"));
         }
-        let shape = vec![m.len()];
-        return Ok((Borrowed::Memory(m), Spec { dist, key, place, shape }));
+        let shape = vec![m.get().len()];
+        return Ok((Borrowed::Memory(m.clone()), Spec { dist, key, place, shape }));
     }
     let Ok(array) = out.cast::<PyUntypedArray>() else {
         let name = out.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string());
@@ -117,7 +117,7 @@ fn as_buffer<'a>(out: &'a mut Borrowed<'_>) -> PyResult<BufferMut<'a>> {
             BufferMut::F16(bytemuck::cast_slice_mut(a.as_slice_mut().map_err(contiguous)?))
         }
         Borrowed::Half(_, a) => BufferMut::Bf16(bytemuck::cast_slice_mut(a.as_slice_mut().map_err(contiguous)?)),
-        Borrowed::Memory(m) => memory::buffer(m),
+        Borrowed::Memory(m) => memory::buffer(m.get()),
     })
 }
 

@@ -1,5 +1,5 @@
-//! Caller memory given by address: the `out` form `(owner, address, length,
-//! dtype)` that `fill` and `fill_many` take besides NumPy arrays.
+//! Caller memory by address: `_core.Memory(owner, address, length, dtype)`,
+//! the `out` that `fill` and `fill_many` take besides NumPy arrays.
 //!
 //! Why: varscale.torch fills contiguous CPU tensors. Their NumPy view
 //! (`tensor.numpy()`) costs about 1 us a tensor, most of a (768,) fill and a
@@ -9,61 +9,68 @@
 //!
 //! What the caller promises (varscale's torch adapter is the only caller;
 //! `_core` is private): `address` is the start of `length` writable,
-//! initialised elements of `dtype` that `owner` keeps alive, and nothing
-//! else writes them during the call. What is checked here, before any
-//! slice is made: the tuple's shape and types, a known dtype, a non-null
-//! address aligned for the dtype, a byte size that fits the address space,
-//! and that no two buffers of one call overlap (with each other or with the
-//! call's NumPy arrays), so no two `&mut` slices alias. `owner` is held for
-//! the whole call.
+//! initialised elements of `dtype`, which stay valid for the call (the
+//! held `owner` keeps the object alive, not a storage someone swaps or
+//! resizes meanwhile: that is the caller's race, as with a NumPy view), and
+//! nothing else writes them during the call. What is checked here: a known
+//! dtype, a non-null address aligned for it and a byte size that fits the
+//! address space (when the object is made), and, before any slice is made,
+//! that no two buffers of one call overlap (with each other or with the
+//! call's NumPy arrays), so no two `&mut` slices alias. A dedicated type
+//! rather than a tuple: no tuple a user passes by mistake is ever taken for
+//! an address.
 #![allow(unsafe_code)]
 
 use core::ops::Range;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 
 use crate::{BufferMut, Dtype};
 
-/// One caller buffer by address, its owner held.
-pub(super) struct Memory<'py> {
-    _owner: Bound<'py, PyAny>,
+/// `length` elements of `dtype` at `address`, kept alive by `owner`
+/// (checked when made: a known dtype, a non-null aligned address, a size
+/// within the address space).
+#[pyclass(frozen, module = "varscale._core")]
+pub(super) struct Memory {
+    #[pyo3(get)]
+    owner: Py<PyAny>,
+    #[pyo3(get)]
     address: usize,
+    #[pyo3(get)]
     length: usize,
     dtype: Dtype,
 }
 
-impl<'py> Memory<'py> {
-    /// `obj` as a memory tuple, or `None` when it is not a 4-tuple (the caller
-    /// then treats it as an array). A 4-tuple with bad entries is an error.
-    pub fn extract(obj: &Bound<'py, PyAny>) -> PyResult<Option<Memory<'py>>> {
-        let Ok(t) = obj.cast::<PyTuple>() else { return Ok(None) };
-        if t.len() != 4 {
-            return Err(PyTypeError::new_err(format!(
-                "out given by address is a tuple (owner, address, length, dtype), got {} entries",
-                t.len()
-            )));
-        }
-        let address: usize = t.get_item(1)?.extract()?;
-        let length: usize = t.get_item(2)?.extract()?;
-        let name: String = t.get_item(3)?.extract()?;
-        let dtype = Dtype::from_name(&name).ok_or_else(|| {
+#[pymethods]
+impl Memory {
+    #[new]
+    fn new(owner: Py<PyAny>, address: usize, length: usize, dtype: &str) -> PyResult<Self> {
+        let dtype = Dtype::from_name(dtype).ok_or_else(|| {
             PyTypeError::new_err(format!(
-                "unsupported dtype {name:?}; expected 'float16', 'bfloat16', 'float32' or 'float64'"
+                "unsupported dtype {dtype:?}; expected 'float16', 'bfloat16', 'float32' or 'float64'"
             ))
         })?;
         let bytes = length.checked_mul(dtype.size()).filter(|&b| b <= isize::MAX as usize);
         if address == 0 || !address.is_multiple_of(dtype.size()) || bytes.and_then(|b| address.checked_add(b)).is_none()
         {
             return Err(PyValueError::new_err(format!(
-                "out at address {address:#x} with {length} elements of {name} is not a valid buffer \
-                 (null, misaligned or too large)"
+                "memory at address {address:#x} with {length} elements of {} is not a valid buffer \
+                 (null, misaligned or too large)",
+                dtype.name()
             )));
         }
-        Ok(Some(Memory { _owner: t.get_item(0)?, address, length, dtype }))
+        Ok(Memory { owner, address, length, dtype })
     }
 
+    /// The dtype's name.
+    #[getter]
+    fn dtype(&self) -> &'static str {
+        self.dtype.name()
+    }
+}
+
+impl Memory {
     /// Number of elements.
     pub fn len(&self) -> usize {
         self.length
@@ -76,34 +83,37 @@ impl<'py> Memory<'py> {
 }
 
 /// Errors unless the non-empty ranges are pairwise disjoint; each comes with
-/// the index of its job, which the message names.
+/// the index of its job, which the message names (`buffer j: ...`, as every
+/// error about one job).
 pub(super) fn check_disjoint(mut ranges: Vec<(Range<usize>, usize)>) -> PyResult<()> {
     ranges.retain(|(r, _)| !r.is_empty());
     ranges.sort_unstable_by_key(|(r, _)| r.start);
-    for w in ranges.windows(2) {
-        if w[0].0.end > w[1].0.start {
+    let mut reach: Option<(usize, usize)> = None; // the farthest end so far, and its job
+    for (r, job) in ranges {
+        if let Some((_, other)) = reach.filter(|&(end, _)| end > r.start) {
+            let (first, second) = (other.min(job), other.max(job));
             return Err(PyValueError::new_err(format!(
-                "buffers {} and {} overlap; fill them in separate calls",
-                w[0].1.min(w[1].1),
-                w[0].1.max(w[1].1)
+                "buffer {second}: overlaps buffer {first}; fill them in separate calls"
             )));
+        }
+        if reach.is_none_or(|(end, _)| r.end > end) {
+            reach = Some((r.end, job));
         }
     }
     Ok(())
 }
 
-/// The buffer of `memory`, for as long as it is borrowed.
+/// The buffer of `memory`.
 ///
 /// Call only after [`check_disjoint`] has passed over every buffer the
-/// slices will live alongside (the other memories and arrays of the call).
-pub(super) fn buffer<'a>(memory: &'a mut Memory<'_>) -> BufferMut<'a> {
+/// slice will live alongside (the other memories and arrays of the call).
+pub(super) fn buffer(memory: &Memory) -> BufferMut<'_> {
     let (p, n) = (memory.address, memory.length);
     // SAFETY: by the caller's promise (module docs) `p` starts `n` writable,
-    // initialised elements of the dtype that the held owner keeps alive; the
-    // address is non-null and aligned and the size fits (checked in
-    // `extract`); no other live slice of this call overlaps it (checked by
-    // `check_disjoint`), and `&'a mut memory` keeps a second slice of this
-    // memory from being made while this one lives.
+    // initialised elements of the dtype, valid for the call (the owner is
+    // held); the address is non-null and aligned and the size fits (checked
+    // in `new`); no other live slice of this call overlaps it (checked by
+    // `check_disjoint`, which also refuses the same memory given twice).
     unsafe {
         match memory.dtype {
             Dtype::Float32 => BufferMut::F32(core::slice::from_raw_parts_mut(p as *mut f32, n)),

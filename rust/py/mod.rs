@@ -73,8 +73,8 @@ fn generate<'py>(
 /// `uint16` view of a float16/bfloat16 array with `half` naming which) in
 /// place with elements `offset ..` of the sample stream in flat C order, or
 /// with `region = (full_shape, start)` the region of shape `out.shape`.
-/// `out` may also be caller memory by address, `(owner, address, length,
-/// dtype)` (see `memory.rs`; no `half`, no `region`). Ctrl-C stops a large fill within one slice and leaves `out` partly
+/// `out` may also be caller memory by address, a `Memory` (see
+/// `memory.rs`; no `half`, no `region`). Ctrl-C stops a large fill within one slice and leaves `out` partly
 /// written.
 #[pyfunction]
 #[pyo3(signature = (out, dist, seed, stream, offset=0, threads=None, isa=None, half=None, region=None))]
@@ -92,7 +92,7 @@ fn fill(
     region: RegionArg,
 ) -> PyResult<()> {
     let job = job(dist, seed, stream, offset, threads, isa, region)?;
-    if let Some(mut m) = Memory::extract(out)? {
+    if let Ok(m) = out.cast::<Memory>() {
         let Place::Offset(offset) = job.place else {
             return Err(PyValueError::new_err("out given by address takes no region"));
         };
@@ -100,7 +100,7 @@ fn fill(
             return Err(PyValueError::new_err("out given by address names its dtype; it takes no half"));
         }
         // one buffer: nothing it could overlap
-        return fill_buffer(py, memory::buffer(&mut m), offset, &job);
+        return fill_buffer(py, memory::buffer(m.get()), offset, &job);
     }
     let Ok(array) = out.cast::<PyUntypedArray>() else {
         let name = out.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string());
@@ -144,6 +144,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let probe = PyArray1::<u16>::zeros(m.py(), 1, false);
     drop(probe.try_readwrite().map_err(|e| PyTypeError::new_err(e.to_string()))?);
     dist::register(m)?;
+    m.add_class::<Memory>()?;
     m.add_function(wrap_pyfunction!(generate, m)?)?;
     m.add_function(wrap_pyfunction!(fill, m)?)?;
     m.add_function(wrap_pyfunction!(many::fill_many, m)?)?;

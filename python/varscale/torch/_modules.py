@@ -389,7 +389,18 @@ def _fill_all(todo: List[Todo], seed: int) -> None:
                 continue
         rest.append((rule, param, name))
     try:
-        _backend.fill_many(jobs)
+        try:
+            _backend.fill_many(jobs)
+        except ValueError as e:
+            if "overlaps buffer" not in str(e):
+                raise
+            # parameters sharing memory (refused before anything was written): one
+            # call each, in plan order, so the later one wins, as in a loop of fills
+            for i, job in enumerate(jobs):
+                try:
+                    _backend.fill_many([job])
+                except (TypeError, ValueError) as one:  # as the batch would name it
+                    raise type(one)(f"buffer {i}: {str(one).removeprefix('buffer 0: ')}") from None
     except (TypeError, ValueError) as e:  # refused before anything was written: name the parameter
         index, _, reason = str(e).removeprefix("buffer ").partition(": ")
         name = direct[int(index)][1] if index.isdigit() and int(index) < len(direct) else "?"

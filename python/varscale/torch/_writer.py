@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .. import _core
 from .._backend import immediately
 from .._checks import FLOAT8_DTYPES, HALF_DTYPES, SUPPORTED_DTYPES, register_out_type
 
@@ -97,24 +98,29 @@ NUMPY_NATIVE = (torch.float32, torch.float64)
 #: dtypes the core writes by address (float8 is drawn in the Python layer)
 BY_ADDRESS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
-#: A tensor's memory as the core takes it by address: ``(owner, address, length, dtype name)``
-Memory = Tuple[Tensor, int, int, str]
+#: tensors written by address: plain ones (a subclass such as FakeTensor may have no memory to write)
+_PLAIN_TYPES = (torch.Tensor, torch.nn.Parameter)
 
 
-def tensor_memory(tensor: Tensor) -> Optional[Memory]:
+def tensor_memory(tensor: Tensor) -> Optional[_core.Memory]:
     """``tensor``'s memory for the core to write by address, or None when it
-    cannot be (not a non-empty contiguous CPU tensor of float16, bfloat16,
-    float32 or float64, or a negated view, whose memory holds ``-value``).
+    cannot be: not a plain (not subclassed), non-empty, contiguous, strided
+    CPU tensor of float16, bfloat16, float32 or float64 with a data pointer
+    (functional and other wrapper tensors have none), or a negated view,
+    whose memory holds ``-value``.
 
     ``data_ptr()`` and ``numel()`` cost 0.1 us where the NumPy view costs
-    about 1 us: most of a small fill. The tuple holds the tensor, so its
-    memory lives as long as the tuple; the core checks the address (non-null,
-    aligned) and that no two buffers of one call overlap.
+    about 1 us: most of a small fill. The :class:`varscale._core.Memory`
+    holds the tensor object for the call (not its storage: a storage swapped
+    or resized meanwhile, e.g. by another thread, is the caller's race, as
+    with a NumPy view); the core checks the address (non-null, aligned) and
+    that no two buffers of one call overlap.
     """
-    if tensor.is_cpu and tensor.dtype in BY_ADDRESS and tensor.is_contiguous() and not tensor.is_neg():
-        n = tensor.numel()
-        if n:
-            return (tensor, tensor.data_ptr(), n, DTYPE_NAMES[tensor.dtype])
+    if (type(tensor) in _PLAIN_TYPES and tensor.is_cpu and tensor.dtype in BY_ADDRESS
+            and tensor.layout is torch.strided and tensor.is_contiguous() and not tensor.is_neg()):
+        n, address = tensor.numel(), tensor.data_ptr()
+        if n and address:
+            return _core.Memory(tensor, address, n, DTYPE_NAMES[tensor.dtype])
     return None
 
 
