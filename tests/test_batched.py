@@ -172,9 +172,21 @@ def test_bump_versions_falls_back_to_one_call_per_tensor(monkeypatch: Any) -> No
         seen.append(t)
 
     monkeypatch.setattr(_writer, "_increment_version", one_at_a_time)
+    monkeypatch.setattr(_writer, "_c_increment_version", None)  # as _list_increment finds on torch 2.1
     a, b, empty = torch.zeros(3), torch.zeros(2), torch.zeros(0)
     _writer.bump_versions([a, b, empty])
     assert seen == [a, b], "each non-empty tensor once"
+
+
+def test_the_c_version_bump_is_found_and_bumps_each_tensor_once() -> None:
+    from varscale.torch import _writer
+
+    assert _writer._list_increment() is not None, "torch 2.1 and later take a list"
+    a, b = torch.zeros(3), torch.zeros(2)
+    before = (a._version, b._version)
+    _writer.bump_versions([a, b])
+    _writer.bump_version(a)
+    assert (a._version, b._version) == (before[0] + 2, before[1] + 1)
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])

@@ -122,15 +122,21 @@ def test_meta_drop_ins_do_not_advance_the_generator():
     assert torch.equal(state, torch.get_rng_state())
 
 
-def test_inference_tensor_outside_inference_mode_raises_as_torch():
+@pytest.mark.parametrize("fill", [lambda t: vinit.normal_(t, seed=0), lambda t: vinit.uniform_(t, seed=0),
+                                  lambda t: vinit.trunc_normal_(t, seed=0), lambda t: vinit.constant_(t, 0.5)],
+                         ids=["normal_", "uniform_", "trunc_normal_", "constant_"])
+def test_inference_tensor_outside_inference_mode_raises_as_torch(fill):
+    # the drop-ins' by-address fast path must not skip torch's rule
     with torch.inference_mode():
-        t = torch.empty(10)
+        t, u = torch.zeros(10), torch.zeros(10)
     with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
-        torch.nn.init.normal_(t)
+        torch.nn.init.normal_(u)  # (torch writes its values before it raises)
     with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
-        vinit.normal_(t, seed=0)
+        fill(t)
+    assert not t.any(), "nothing written"
     with torch.inference_mode():
-        vinit.normal_(t, seed=0)  # allowed inside, as in torch
+        fill(t)  # allowed inside, as in torch
+    assert t.any()
 
 
 def test_trunc_normal_far_mean_warns_or_says_why():

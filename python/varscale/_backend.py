@@ -276,7 +276,7 @@ def try_fill_direct(out: Any, kind: str, params: Tuple[Any, ...], seed: Any, str
         if type(v) is not float and type(v) is not int:
             return False
     try:
-        _core.fill(out, _KINDS[kind](*params), seed, stream, 0, as_threads(None), None, None)
+        _core.fill(out, _KINDS[kind](*params), seed, stream, 0, as_threads(None))
     except (TypeError, ValueError, OverflowError):
         return False
     return True

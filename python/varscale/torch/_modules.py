@@ -27,7 +27,6 @@ from .._registry import SCHEME_KWARGS
 from ._dropins import constant_, fill_tensor, normal_, uniform_, xavier_normal_, xavier_uniform_
 from ._fast_init import hf
 from ._fast_init.fast_init import fast_init
-from ._fast_init.fills import fillable
 from ._fast_init.own import run_own_init
 from ._writer import bump_versions, resolve_seed, tensor_memory
 
@@ -372,16 +371,16 @@ def _fill_all(todo: List[Todo], seed: int) -> None:
     other plain fills in batched writes (one GIL release each, small tensors
     spread over the threads), then the rules that read what they wrote.
 
-    A fixed distribution goes straight into the batch when the tensor is one
-    varscale fills (:func:`.fills.fillable`) and the core can write by address
-    (:func:`tensor_memory`: contiguous, not float8, not empty); else the
+    A fixed distribution goes straight into the batch when the core can
+    write the tensor by address (:func:`tensor_memory`: a plain, contiguous
+    CPU tensor, not float8, not empty, not an inference tensor); else the
     rule's drop-in runs, with its checks, errors and staging."""
     direct: List[Tuple[Tensor, str]] = []
     jobs: List[_backend.FillJob] = []
     rest: List[Todo] = []
     for rule, param, name in todo:  # one pass: 3,000 parameters of small layers cost 1 us each here
         dist = getattr(rule, "dist", None)
-        if dist is not None and fillable(param, method=False):
+        if dist is not None:
             memory = tensor_memory(param)
             if memory is not None:
                 direct.append((param, name))
