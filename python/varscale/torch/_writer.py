@@ -38,13 +38,15 @@ def _list_increment() -> Optional[Callable[[Any], None]]:
     c_increment = getattr(torch._C, "_increment_version", None)
     if c_increment is None or _increment_version is None:
         return None
-    probe = torch.empty(1)
-    before = probe._version
     try:
-        c_increment([probe])
-    except TypeError:  # an older torch: one tensor per call
+        with torch.inference_mode(False):  # imported inside inference_mode: a probe with a version counter
+            probe = torch.empty(1)
+            before = probe._version
+            c_increment([probe])
+            bumped = probe._version == before + 1
+    except (TypeError, RuntimeError):  # an older torch: one tensor per call
         return None
-    return c_increment if probe._version == before + 1 else None
+    return c_increment if bumped else None
 
 
 _c_increment_version = _list_increment()
