@@ -194,3 +194,18 @@ def test_only_plain_strided_tensors_with_memory_go_by_address() -> None:
     assert tensor_memory(plain.t()) is None and tensor_memory(torch.zeros(0)) is None
     assert tensor_memory(torch.zeros(4, dtype=torch.float8_e4m3fn)) is None  # drawn in Python
     assert tensor_memory(torch.zeros(4, device="meta")) is None
+
+
+def test_torch_dropins_with_a_drawn_seed_go_by_address_once(calls: List[str], outs: List[Any]) -> None:
+    # no seed: fill_tensor draws one, then writes by address (the drop-in's own try needs a seed)
+    torch = pytest.importorskip("torch")
+    import varscale.torch as vt
+
+    torch.manual_seed(5)
+    t = torch.zeros(33, 7)
+    vt.normal_(t, 0.5, 2.0)
+    assert calls == ["normal"] and type(outs[0]) is _core.Memory and t.any()
+    torch.manual_seed(5)
+    again = torch.zeros(33, 7)
+    vt.normal_(again, 0.5, 2.0, generator=torch.default_generator)
+    assert calls == ["normal", "normal"] and torch.equal(t, again), "the same seed drawn either way"

@@ -73,9 +73,11 @@ def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Any, int], Any], seed
     NumPy API's direct path for small fills takes arrays), else the tensor.
 
     ``direct=(kind, params, stream)`` says that ``fill`` is the core's ``kind``
-    with ``params``: a contiguous CPU tensor then goes straight to the core by
-    address (:func:`tensor_memory`, :func:`varscale._backend.try_fill_direct`: the
-    per-call cost of small tensors), and anything it does not take runs ``fill`` as above.
+    with ``params``: when the seed is drawn here (``seed`` None), a contiguous
+    CPU tensor then goes straight to the core by address (:func:`fill_direct`:
+    the per-call cost of small tensors), and anything it does not take runs
+    ``fill`` as above. With a seed given, the drop-in has tried
+    :func:`fill_direct` already, with the same arguments.
     """
     check_tensor(tensor, name)
     if tensor.dtype not in FLOAT_DTYPES:
@@ -87,7 +89,7 @@ def fill_tensor(tensor: Tensor, name: str, fill: Callable[[Any, int], Any], seed
         raise RuntimeError(f"{name}(): Inplace update to inference tensor outside InferenceMode is not allowed "
                            "(torch's rule); fill it inside torch.inference_mode() or fill a clone")
     seed_v = resolve_seed(seed, generator)
-    if direct is not None and fill_direct(tensor, direct[0], direct[1], seed_v, direct[2]):
+    if direct is not None and seed is None and fill_direct(tensor, direct[0], direct[1], seed_v, direct[2]):
         return tensor
     return write(tensor, lambda target: fill(target, seed_v), as_array)
 
